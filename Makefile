@@ -1,0 +1,32 @@
+# LobbyStar: `make run` to try it, `make test` to check it.
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup test lint format serve demo messages clean
+
+run: setup
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	$(PY) manage.py demo_ready
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+setup:
+	@bash scripts/setup.sh
+
+test: setup
+	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(PY) -m pytest -q
+
+format: setup
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+messages: setup
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/*.sqlite3* var/static var/media

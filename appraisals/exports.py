@@ -1,0 +1,177 @@
+"""Exports. Each is one small class whose `render()` returns (filename, content_type, bytes).
+
+Tabular exports only yield rows; `TabularExport` writes them as CSV or XLSX, so every
+table the product hands out shares one contract (CONTRACT.md §3).
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from appraisals.models import Period, Scorecard
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class TabularExport:
+    """Subclasses set `identifier` and implement `header()` and `rows()` (cells as text)."""
+
+    identifier = "export"
+
+    def header(self) -> list[str]:
+        raise NotImplementedError
+
+    def rows(self) -> Iterable[list[str]]:
+        raise NotImplementedError
+
+    def filename(self, extension: str) -> str:
+        return f"{self.identifier}.{extension}"
+
+    def render(self, format: str = "csv") -> tuple[str, str, bytes]:
+        if format == "csv":
+            return self.filename("csv"), CONTENT_TYPES["csv"], self._csv()
+        if format == "xlsx":
+            return self.filename("xlsx"), CONTENT_TYPES["xlsx"], self._xlsx()
+        raise ValueError(f"unknown export format {format!r}: use csv or xlsx")
+
+    def _csv(self) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.header())
+        writer.writerows(self.rows())
+        return buffer.getvalue().encode("utf-8")
+
+    def _xlsx(self) -> bytes:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(self.identifier[:31])
+        sheet.append(self.header())
+        for row in self.rows():
+            sheet.append([_xlsx_cell(cell) for cell in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+def _xlsx_cell(text: str):
+    """Numbers become numbers in the workbook (so Excel can sum them); everything else text."""
+    if text in ("", "true", "false") or not text[:1].lstrip("-").isdigit():
+        return text
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text
+    return int(number) if "." not in text else float(number)
+
+
+SCORECARD_COLUMNS = [
+    "period",
+    "employee_no",
+    "name",
+    "branch_code",
+    "peer_group",
+    "accounts",
+    "effective",
+    "ebanking",
+    "deposits",
+    "satisfaction",
+    "mystery",
+    "praise",
+    "complaints",
+    "major_complaints",
+    "points_accounts",
+    "points_effective",
+    "points_ebanking",
+    "points_deposits",
+    "points_satisfaction",
+    "points_mystery",
+    "base",
+    "bonus",
+    "deduction",
+    "score",
+    "grade",
+    "veto",
+    "exempt",
+    "probation",
+    "rank",
+    "group_size",
+    "percentile",
+    "rolling",
+    "bottom_flag",
+    "case_opened",
+]
+
+
+def _fixed(value, places: int) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(value):.{places}f}"
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def scorecards_in_export_order(queryset) -> list[Scorecard]:
+    """Peer group code, then rank with exempt members last, then employee number, all as text."""
+    cards = list(queryset.select_related("staff", "branch", "peer_group", "period"))
+    cards.sort(
+        key=lambda card: (card.peer_group.code, card.rank is None, card.rank or 0, card.staff.employee_no)
+    )
+    return cards
+
+
+class ScorecardExport(TabularExport):
+    """The month's scorecards, exactly CONTRACT.md §3."""
+
+    def __init__(self, *, period: Period, queryset=None):
+        self.period = period
+        self.queryset = queryset if queryset is not None else Scorecard.objects.filter(period=period)
+        self.identifier = f"scorecards-{period.label}"
+
+    def header(self) -> list[str]:
+        return SCORECARD_COLUMNS
+
+    def rows(self) -> Iterator[list[str]]:
+        for card in scorecards_in_export_order(self.queryset):
+            yield [
+                self.period.label,
+                card.staff.employee_no,
+                card.staff.name,
+                card.branch.code,
+                card.peer_group.code,
+                str(card.accounts),
+                str(card.effective),
+                str(card.ebanking),
+                _fixed(card.deposits, 4),
+                _fixed(card.satisfaction, 4),
+                _fixed(card.mystery, 2),
+                str(card.praise),
+                str(card.complaints),
+                str(card.major_complaints),
+                _fixed(card.points_accounts, 2),
+                _fixed(card.points_effective, 2),
+                _fixed(card.points_ebanking, 2),
+                _fixed(card.points_deposits, 2),
+                _fixed(card.points_satisfaction, 2),
+                _fixed(card.points_mystery, 2),
+                _fixed(card.base, 2),
+                _fixed(card.bonus, 2),
+                _fixed(card.deduction, 2),
+                _fixed(card.score, 2),
+                card.grade,
+                _flag(card.veto),
+                _flag(card.exempt),
+                _flag(card.probation),
+                "" if card.rank is None else str(card.rank),
+                str(card.group_size),
+                _fixed(card.percentile, 4),
+                _fixed(card.rolling, 2),
+                _flag(card.bottom_flag),
+                _flag(card.case_opened),
+            ]

@@ -1,0 +1,337 @@
+"""The judgement: schemes, targets, periods, scorecards and improvement cases."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Branch, Position, Staff
+
+
+class Item(models.TextChoices):
+    """The scored items of SCORING.md §2. Targets exist for the first four."""
+
+    ACCOUNTS = "accounts", _("开户数")
+    EFFECTIVE = "effective", _("有效客户")
+    EBANKING = "ebanking", _("电子银行")
+    DEPOSITS = "deposits", _("存款日均")
+    SATISFACTION = "satisfaction", _("客户满意度")
+    MYSTERY = "mystery", _("神秘人暗访")
+
+
+TARGET_ITEMS = [Item.ACCOUNTS, Item.EFFECTIVE, Item.EBANKING, Item.DEPOSITS]
+
+
+class Scheme(models.Model):
+    """A versioned scoring scheme. `parameters` is `appraisals.scoring.Scheme.to_dict()`.
+
+    A version is never edited once a scorecard uses it; HR makes a new version instead.
+    """
+
+    code = models.CharField(_("方案代码"), max_length=32)
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=100)
+    position = models.CharField(
+        _("适用岗位"), max_length=32, choices=Position.choices, default=Position.LOBBY_MANAGER
+    )
+    parameters = models.JSONField(_("参数"))
+    active = models.BooleanField(_("启用"), default=True)
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+
+    class Meta:
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="scheme_code_version")]
+
+    def __str__(self):
+        return f"{self.code} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class PeriodStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    COMPUTED = "computed", _("已计算")
+    REVIEWED = "reviewed", _("已复核")
+    FINALIZED = "finalized", _("已定稿")
+
+
+class Period(models.Model):
+    """An appraisal month (SCORING.md §6): draft → computed → reviewed → finalized."""
+
+    month = models.DateField(_("考核月份"), unique=True, help_text=_("该月第一天"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT
+    )
+    scheme = models.ForeignKey(
+        Scheme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="periods",
+        verbose_name=_("考核方案"),
+    )
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("计算人"),
+    )
+    finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("最近重开时间"), null=True, blank=True)
+    reopen_reason = models.TextField(_("重开原因"), blank=True)
+    scorecard_count = models.PositiveIntegerField(_("考核人数"), default=0)
+
+    class Meta:
+        verbose_name = _("考核期")
+        verbose_name_plural = _("考核期")
+        ordering = ["-month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class ScopeKind(models.TextChoices):
+    BANK = "bank", _("全行")
+    BRANCH = "branch", _("机构")
+    STAFF = "staff", _("个人")
+
+
+class Target(models.Model):
+    """A monthly target for one item at one scope (SCORING.md §2: most specific wins)."""
+
+    month = models.DateField(_("考核月份"))
+    scope_kind = models.CharField(_("范围类型"), max_length=8, choices=ScopeKind.choices)
+    branch = models.ForeignKey(
+        Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构")
+    )
+    staff = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("员工")
+    )
+    item = models.CharField(_("指标"), max_length=16, choices=Item.choices[:4])
+    target = models.DecimalField(_("目标值"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("考核目标")
+        verbose_name_plural = _("考核目标")
+        ordering = ["-month", "scope_kind", "item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "item"], condition=Q(scope_kind="bank"), name="target_unique_bank"
+            ),
+            models.UniqueConstraint(
+                fields=["month", "item", "branch"],
+                condition=Q(scope_kind="branch"),
+                name="target_unique_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["month", "item", "staff"], condition=Q(scope_kind="staff"), name="target_unique_staff"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(scope_kind="bank", branch__isnull=True, staff__isnull=True)
+                    | Q(scope_kind="branch", branch__isnull=False, staff__isnull=True)
+                    | Q(scope_kind="staff", branch__isnull=True, staff__isnull=False)
+                ),
+                name="target_scope_fits_kind",
+            ),
+            models.CheckConstraint(condition=Q(target__gte=0), name="target_not_negative"),
+        ]
+
+    def __str__(self):
+        scope = {"bank": "bank", "branch": self.branch_id, "staff": self.staff_id}[self.scope_kind]
+        return f"{self.month:%Y-%m} {scope} {self.item}={self.target}"
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    GOOD = "good", _("良好")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+def _points():
+    return models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+
+
+class Scorecard(models.Model):
+    """One staff member's month, as computed by the engine (SCORING.md §1–§5).
+
+    Everything downstream — tables, exports, PDFs, write-ups, screens — reads these rows and
+    never recomputes. `items` keeps each item's actual, target, completion, weight and points
+    for display; the flat columns serve sorting, filtering and the CSV export.
+    """
+
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期")
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工")
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
+    peer_group = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组")
+    )
+    branch_path = models.CharField(max_length=400, db_index=True, editable=False)
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核方案"))
+    input_fingerprint = models.CharField(_("输入指纹"), max_length=64)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    days_in_month = models.PositiveSmallIntegerField(_("当月天数"))
+    present_days = models.PositiveSmallIntegerField(_("出勤天数"))
+
+    accounts = models.PositiveIntegerField(_("开户数"))
+    effective = models.PositiveIntegerField(_("有效客户"))
+    ebanking = models.PositiveIntegerField(_("电子银行"))
+    deposits = models.DecimalField(_("存款日均（万元）"), max_digits=16, decimal_places=4)
+    deposits_total = models.DecimalField(_("存款总额（万元）"), max_digits=16, decimal_places=4)
+    satisfaction = models.DecimalField(_("满意度"), max_digits=6, decimal_places=4)
+    mystery = models.DecimalField(_("暗访得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    praise = models.PositiveIntegerField(_("表扬"))
+    complaints = models.PositiveIntegerField(_("有效投诉"))
+    major_complaints = models.PositiveIntegerField(_("重大投诉"))
+
+    points_accounts = _points()
+    points_effective = _points()
+    points_ebanking = _points()
+    points_deposits = _points()
+    points_satisfaction = _points()
+    points_mystery = _points()
+    items = models.JSONField(_("分项明细"), default=list)
+
+    base = models.DecimalField(_("基础分"), max_digits=8, decimal_places=2)
+    bonus = models.DecimalField(_("加分"), max_digits=8, decimal_places=2)
+    deduction = models.DecimalField(_("扣分"), max_digits=8, decimal_places=2)
+    score = models.DecimalField(_("总分"), max_digits=8, decimal_places=2, db_index=True)
+    grade = models.CharField(_("等次"), max_length=16, choices=Grade.choices)
+    veto = models.BooleanField(_("一票否决"), default=False)
+    exempt = models.BooleanField(_("免考核排名"), default=False)
+    probation = models.BooleanField(_("试用期"), default=False)
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
+    group_size = models.PositiveIntegerField(_("参与排名人数"))
+    percentile = models.DecimalField(_("百分位"), max_digits=6, decimal_places=4, null=True, blank=True)
+    rolling = models.DecimalField(_("近三月平均分"), max_digits=8, decimal_places=2, null=True, blank=True)
+    eligible = models.BooleanField(_("参与末位评定"), default=False)
+    bottom_flag = models.BooleanField(_("末位预警"), default=False)
+    case_opened = models.BooleanField(_("启动改进程序"), default=False)
+    # How the bottom tests came out, so a flag can be explained (SCORING.md §5).
+    bottom_detail = models.JSONField(_("末位评定明细"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("月度考核结果")
+        verbose_name_plural = _("月度考核结果")
+        ordering = ["period", "peer_group_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["period", "staff"], name="scorecard_once_a_month")]
+        indexes = [
+            models.Index(fields=["period", "peer_group", "rank"]),
+            models.Index(fields=["period", "branch_path"]),
+            models.Index(fields=["staff", "period"]),
+        ]
+
+    def __str__(self):
+        return f"{self.period} {self.staff_id} {self.score}"
+
+
+class CaseStage(models.IntegerChoices):
+    IMPROVEMENT_PLAN = 1, _("改进计划")
+    RETRAINING = 2, _("回柜台再培训")
+    HR_LEGAL_REVIEW = 3, _("人力与法务审查（劳动合同法第四十条第二项）")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结案")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+class ImprovementCase(models.Model):
+    """An improvement case (SCORING.md §5): opened by three flagged months, moved only by people.
+
+    The system never terminates, demotes or cuts pay: stages 2 and 3 and closing are a
+    person's decision with a note, and every step is kept in `CaseEvent`.
+    """
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="cases", verbose_name=_("员工"))
+    opened_period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="opened_cases", verbose_name=_("启动月份")
+    )
+    stage = models.PositiveSmallIntegerField(
+        _("阶段"), choices=CaseStage.choices, default=CaseStage.IMPROVEMENT_PLAN
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    opened_at = models.DateTimeField(_("启动时间"), auto_now_add=True)
+    closed_month = models.DateField(_("结案月份"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    outcome_note = models.TextField(_("结论"), blank=True)
+
+    class Meta:
+        verbose_name = _("改进程序")
+        verbose_name_plural = _("改进程序")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff"], condition=Q(status="open"), name="one_open_case_per_staff"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff} · {self.get_stage_display()} · {self.get_status_display()}"
+
+
+def evidence_path(instance, filename):
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class CaseEvent(models.Model):
+    """A step of an improvement case: opened, stage moved, note added, closed or withdrawn."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("启动")
+        STAGE = "stage", _("进入新阶段")
+        NOTE = "note", _("记录")
+        CLOSED = "closed", _("结案")
+        WITHDRAWN = "withdrawn", _("撤销")
+
+    case = models.ForeignKey(
+        ImprovementCase, on_delete=models.CASCADE, related_name="events", verbose_name=_("改进程序")
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    stage = models.PositiveSmallIntegerField(_("阶段"), choices=CaseStage.choices)
+    note = models.TextField(_("说明"))
+    evidence = models.FileField(_("证据材料"), upload_to=evidence_path, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("改进程序记录")
+        verbose_name_plural = _("改进程序记录")
+        ordering = ["case_id", "at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d}"

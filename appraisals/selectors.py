@@ -1,0 +1,163 @@
+"""Reads for the appraisal side: the engine's inputs, and scoped views of the results."""
+
+import datetime
+
+import pandas as pd
+from django.db.models import Max, QuerySet
+
+from appraisals.models import (
+    CaseStatus,
+    ImprovementCase,
+    Period,
+    Scheme,
+    ScopeKind,
+    Scorecard,
+    Target,
+)
+from appraisals.scoring import Scheme as SchemeData
+from metrics.selectors import month_bounds
+from staff.models import Membership, Role, Status
+from staff.selectors import absences_between, assignments_on, branch_paths
+
+
+def month_shift(month: datetime.date, months: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def scheme_current(*, position: str = "lobby_manager") -> Scheme:
+    """The newest active version of the scheme for the position."""
+    scheme = Scheme.objects.filter(position=position, active=True).order_by("-created_at", "-version").first()
+    if scheme is None:
+        raise Scheme.DoesNotExist(f"no active scoring scheme for {position}")
+    return scheme
+
+
+def scheme_data(scheme: Scheme) -> SchemeData:
+    return SchemeData.from_dict(scheme.parameters)
+
+
+def engine_staff(*, month: datetime.date, position: str) -> pd.DataFrame:
+    """Who gets a scorecard (SCORING.md §4): on the month's last day, in the position and active,
+    with the branch held that day, its path up the tree and its tier-1 branch as peer group."""
+    _, last, _ = month_bounds(month)
+    rows = list(
+        assignments_on(day=last)
+        .filter(position=position, status=Status.ACTIVE)
+        .values("staff_id", "staff__employee_no", "branch_id", "branch__path", "position_since")
+    )
+    columns = [
+        "staff_id",
+        "employee_no",
+        "branch_id",
+        "branch_path_text",
+        "position_since",
+        "peer_group",
+        "branch_path",
+    ]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame.from_records(rows).rename(
+        columns={"staff__employee_no": "employee_no", "branch__path": "branch_path_text"}
+    )
+    codes = frame["branch_path_text"].str.strip("/").str.split("/")
+    # The tier-1 branch is the second code of the path; someone placed at the head office
+    # itself forms a group of the head office.
+    frame["peer_group"] = codes.str[1].fillna(codes.str[0])
+    paths = branch_paths()
+    frame["branch_path"] = frame["branch_id"].map(paths)
+    return frame[columns]
+
+
+def engine_absences(*, month: datetime.date, staff_ids) -> pd.DataFrame:
+    first, last, _ = month_bounds(month)
+    rows = absences_between(first=first, last=last).values("staff_id", "start", "end")
+    frame = pd.DataFrame.from_records(list(rows), columns=["staff_id", "start", "end"])
+    return frame[frame["staff_id"].isin(staff_ids)].reset_index(drop=True)
+
+
+def engine_targets(*, month: datetime.date) -> pd.DataFrame:
+    rows = []
+    for target in Target.objects.filter(month=month).values(
+        "scope_kind", "branch_id", "staff_id", "item", "target"
+    ):
+        scope_id = {
+            ScopeKind.BANK: None,
+            ScopeKind.BRANCH: target["branch_id"],
+            ScopeKind.STAFF: target["staff_id"],
+        }[target["scope_kind"]]
+        rows.append(
+            {
+                "scope_kind": target["scope_kind"],
+                "scope_id": scope_id,
+                "item": target["item"],
+                "target": float(target["target"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["scope_kind", "scope_id", "item", "target"])
+
+
+def engine_history(*, month: datetime.date, months: int) -> pd.DataFrame:
+    earliest = month_shift(month, -(months - 1))
+    rows = Scorecard.objects.filter(period__month__gte=earliest, period__month__lt=month).values(
+        "staff_id", "period__month", "score", "exempt", "bottom_flag"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["staff_id", "period__month", "score", "exempt", "bottom_flag"]
+    )
+    frame = frame.rename(columns={"period__month": "period"})
+    frame["score"] = frame["score"].astype("float64")
+    return frame
+
+
+def engine_cases(*, month: datetime.date) -> pd.DataFrame:
+    """Per staff member: whether a case opened before this month is still open, and the month of
+    their latest closing (SCORING.md §5)."""
+    open_ids = set(
+        ImprovementCase.objects.filter(status=CaseStatus.OPEN)
+        .exclude(opened_period__month=month)
+        .values_list("staff_id", flat=True)
+    )
+    closed = dict(
+        ImprovementCase.objects.filter(status=CaseStatus.CLOSED)
+        .values("staff_id")
+        .annotate(last=Max("closed_month"))
+        .values_list("staff_id", "last")
+    )
+    staff_ids = sorted(open_ids | set(closed))
+    return pd.DataFrame(
+        {
+            "staff_id": staff_ids,
+            "open": [staff_id in open_ids for staff_id in staff_ids],
+            "closed_period": [closed.get(staff_id) for staff_id in staff_ids],
+        },
+        columns=["staff_id", "open", "closed_period"],
+    )
+
+
+def membership_of(user) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def scorecards_for_user(*, user, period: Period | None = None) -> QuerySet[Scorecard]:
+    """Scorecards a sign-in may see: HR all, a branch head their subtree, a lobby manager their own."""
+    query = Scorecard.objects.all()
+    if period is not None:
+        query = query.filter(period=period)
+    membership = membership_of(user)
+    if membership is None:
+        return query if user.is_superuser else query.none()
+    if membership.role == Role.HR:
+        return query
+    if membership.role == Role.BRANCH_HEAD:
+        return query.filter(branch_path__startswith=membership.branch.path)
+    return query.filter(staff_id=membership.staff_id)
+
+
+def periods_recent() -> QuerySet[Period]:
+    return Period.objects.order_by("-month")

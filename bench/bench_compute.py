@@ -1,0 +1,314 @@
+"""Benchmark: `compute_scorecards` end to end for a large bank (issue: the scoring engine).
+
+    .venv/bin/python bench/bench_compute.py [--staff 20000] [--records 2000000] [--database sqlite|postgres|both]
+
+Builds a throwaway database with a bank of N lobby managers and M records in one month, then times
+`period_compute` — read, compute, write — and prints the figure with the size of the work and
+the peak memory. It also computes a 1,000-manager sample the naive way (ORM aggregates per
+staff member) and prints how many times faster the real path is per manager.
+Targets: ≤ 15 s on PostgreSQL and on SQLite, peak memory ≤ 2 GB.
+"""
+
+import argparse
+import datetime
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MONTH = datetime.date(2026, 10, 1)
+PG_NAME = "lobbystar_bench_compute"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(database: str, staff: int, records: int) -> None:
+    """Each database is measured in a fresh process so peak memory is its own."""
+    env = dict(os.environ)
+    if database == "sqlite":
+        folder = tempfile.mkdtemp(prefix="lobbystar-bench-")
+        env["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    else:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {PG_NAME}"], check=True
+        )
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+    subprocess.run(
+        [sys.executable, __file__, "--child", database, "--staff", str(staff), "--records", str(records)],
+        env=env,
+        check=True,
+    )
+    if database == "postgres":
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"],
+            check=False,
+        )
+
+
+def build_bank(staff_count: int, record_count: int) -> None:
+    import numpy as np
+    from django.db import connection
+
+    from staff.models import Assignment, Branch, Staff
+
+    rng = np.random.default_rng(7)
+    head = Branch.objects.create(code="100000", name="总行", level="head_office", path="/100000/")
+    branches, subs, outlets = [], [], []
+    tier1 = max(3, staff_count // 1000)
+    for b in range(tier1):
+        code = f"{110000 + b * 100}"
+        branches.append(
+            Branch(code=code, name=f"第{b + 1}分行", level="branch", parent=head, path=f"{head.path}{code}/")
+        )
+    Branch.objects.bulk_create(branches)
+    branches = list(Branch.objects.filter(level="branch"))
+    for branch in branches:
+        for s in range(10):
+            code = f"{branch.code}{s:02d}"
+            subs.append(
+                Branch(
+                    code=code,
+                    name=f"{branch.name}第{s + 1}支行",
+                    level="sub_branch",
+                    parent=branch,
+                    path=f"{branch.path}{code}/",
+                )
+            )
+    Branch.objects.bulk_create(subs)
+    subs = list(Branch.objects.filter(level="sub_branch"))
+    for sub in subs:
+        for o in range(5):
+            code = f"{sub.code}{o:02d}"
+            outlets.append(
+                Branch(
+                    code=code,
+                    name=f"{sub.name}{o + 1}号网点",
+                    level="outlet",
+                    parent=sub,
+                    path=f"{sub.path}{code}/",
+                )
+            )
+    Branch.objects.bulk_create(outlets)
+    outlets = list(Branch.objects.filter(level="outlet"))
+
+    places = rng.integers(0, len(outlets), staff_count)
+    members = [
+        Staff(
+            employee_no=f"E{100000 + i}",
+            name=f"员工{i}",
+            branch=outlets[places[i]],
+            position="lobby_manager",
+            position_since=datetime.date(2020, 1, 1),
+            status="active",
+        )
+        for i in range(staff_count)
+    ]
+    Staff.objects.bulk_create(members, batch_size=5000)
+    staff_ids = list(Staff.objects.order_by("id").values_list("id", flat=True))
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                staff_id=staff_id,
+                branch=outlets[places[i]],
+                position="lobby_manager",
+                position_since=datetime.date(2020, 1, 1),
+                status="active",
+                valid_from=datetime.date(1900, 1, 1),
+            )
+            for i, staff_id in enumerate(staff_ids)
+        ],
+        batch_size=5000,
+    )
+
+    # Records: accounts 20%, deposits 30%, e-banking 15%, feedback 35%; each staff member's
+    # volume varies so the groups have a spread of scores.
+    ability = rng.uniform(0.3, 1.3, len(staff_ids))
+    weights = ability / ability.sum()
+    staff_array = np.array(staff_ids)
+    days = 31
+
+    def owners(count):
+        return staff_array[rng.choice(len(staff_array), size=count, p=weights)]
+
+    def dates(count):
+        return [f"2026-10-{d:02d}" for d in rng.integers(1, days + 1, count)]
+
+    shares = {"accounts": 0.20, "deposits": 0.30, "ebanking": 0.15, "feedback": 0.35}
+    rows = {}
+    n = int(record_count * shares["accounts"])
+    rows["metrics_accountopening"] = (
+        ["ref", "date", "staff_id", "customer_hash", "account_type", "avg_assets"],
+        zip(
+            [f"A{i}" for i in range(n)],
+            dates(n),
+            owners(n).tolist(),
+            ["h" * 64] * n,
+            ["savings"] * n,
+            np.round(rng.lognormal(8.5, 1.5, n), 2).tolist(), strict=False,
+        ),
+    )
+    n = int(record_count * shares["deposits"])
+    rows["metrics_deposit"] = (
+        ["ref", "date", "staff_id", "customer_hash", "amount", "product"],
+        zip(
+            [f"D{i}" for i in range(n)],
+            dates(n),
+            owners(n).tolist(),
+            ["h" * 64] * n,
+            np.round(rng.lognormal(10.5, 1.2, n), 2).tolist(),
+            ["定期"] * n, strict=False,
+        ),
+    )
+    n = int(record_count * shares["ebanking"])
+    rows["metrics_ebankingsale"] = (
+        ["ref", "date", "staff_id", "customer_hash", "product", "activated"],
+        zip(
+            [f"EB{i}" for i in range(n)],
+            dates(n),
+            owners(n).tolist(),
+            ["h" * 64] * n,
+            ["mobile_banking"] * n,
+            (rng.random(n) < 0.85).tolist(), strict=False,
+        ),
+    )
+    n = int(record_count * shares["feedback"])
+    kinds = rng.choice(
+        ["rating", "rating", "rating", "rating", "rating", "rating", "inspection", "praise", "complaint"], n
+    )
+    rows["metrics_feedback"] = (
+        ["ref", "date", "staff_id", "channel", "kind", "rating", "score", "upheld", "severity", "text"],
+        (
+            (
+                f"F{i}",
+                d,
+                s,
+                "pad",
+                k,
+                int(r) if k == "rating" else None,
+                float(sc) if k == "inspection" else None,
+                bool(u) if k == "complaint" else False,
+                "normal",
+                "",
+            )
+            for i, (d, s, k, r, sc, u) in enumerate(
+                zip(
+                    dates(n),
+                    owners(n).tolist(),
+                    kinds,
+                    rng.integers(1, 6, n),
+                    rng.integers(60, 100, n),
+                    rng.random(n) < 0.3,
+                    strict=True,
+                )
+            )
+        ),
+    )
+    with connection.cursor() as cursor:
+        for table, (columns, data) in rows.items():
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in data:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(data))
+
+
+def naive_sample(month: datetime.date, sample: int) -> float:
+    """The path we did not take: per staff member, one ORM aggregate per kind of record."""
+    from django.db.models import Avg, Count, Q
+
+    from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback
+    from metrics.selectors import month_bounds
+    from staff.models import Staff
+
+    first, last, days = month_bounds(month)
+    started = time.perf_counter()
+    for member in Staff.objects.order_by("id")[:sample]:
+        in_month = Q(staff=member, date__gte=first, date__lte=last)
+        AccountOpening.objects.filter(in_month).aggregate(
+            n=Count("id"), e=Count("id", filter=Q(avg_assets__gte=10000))
+        )
+        EbankingSale.objects.filter(in_month, activated=True).aggregate(n=Count("id"))
+        weighted = 0
+        for deposit in Deposit.objects.filter(in_month).only("amount", "date"):
+            weighted += float(deposit.amount) * (days - deposit.date.day + 1) / days
+        Feedback.objects.filter(in_month).aggregate(
+            r=Count("id", filter=Q(kind="rating")),
+            g=Count("id", filter=Q(kind="rating", rating__gte=4)),
+            m=Avg("score", filter=Q(kind="inspection")),
+            p=Count("id", filter=Q(kind="praise")),
+            c=Count("id", filter=Q(kind="complaint", upheld=True)),
+        )
+    return time.perf_counter() - started
+
+
+def child(database: str, staff: int, records: int) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from appraisals.services import period_compute
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    build_bank(staff, records)
+    print(
+        f"[{database}] built {staff:,} lobby managers and {records:,} records in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+    first_run = time.perf_counter()
+    result = period_compute(month=MONTH)
+    first_seconds = time.perf_counter() - first_run
+    again = time.perf_counter()
+    period_compute(month=MONTH)
+    again_seconds = time.perf_counter() - again
+    naive_seconds = naive_sample(MONTH, 1000)
+    per_manager_real = first_seconds / staff
+    per_manager_naive = naive_seconds / 1000
+    print(
+        f"[{database}] compute_scorecards {MONTH:%Y-%m}: {first_seconds:.2f} s first run, "
+        f"{again_seconds:.2f} s recompute — {result.scorecards:,} scorecards, {result.flagged} bottom flags, "
+        f"{records:,} records (target ≤ 15 s)"
+    )
+    print(
+        f"[{database}] naive ORM aggregates per staff member: {naive_seconds:.2f} s for 1,000 managers "
+        f"→ {per_manager_naive * staff:.0f} s projected for {staff:,}; the real path is "
+        f"{per_manager_naive / per_manager_real:.0f}× faster per manager"
+    )
+    print(f"[{database}] peak memory {peak_rss_mb():.0f} MB (target ≤ 2048 MB)")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--staff", type=int, default=20000)
+    parser.add_argument("--records", type=int, default=2_000_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.staff, args.records)
+        return
+    for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
+        run_child(database, args.staff, args.records)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""Customer references are personal data: only a keyed hash of them is stored (CONTRACT.md §1)."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+
+
+def customer_hash(reference: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256 of the trimmed reference, hex. The same customer always gives the same hash,
+    so repeat customers can be counted, but the reference cannot be read back."""
+    secret = (key or settings.CUSTOMER_REF_KEY).encode()
+    return hmac.new(secret, reference.strip().encode(), hashlib.sha256).hexdigest()
