@@ -20,6 +20,8 @@ class Item(models.TextChoices):
 
 
 TARGET_ITEMS = [Item.ACCOUNTS, Item.EFFECTIVE, Item.EBANKING, Item.DEPOSITS]
+# The items that have targets, as choices of their own (import files and forms accept only these).
+TargetItem = models.TextChoices("TargetItem", [(item.name, (item.value, item.label)) for item in TARGET_ITEMS])
 
 
 class Scheme(models.Model):
@@ -31,9 +33,7 @@ class Scheme(models.Model):
     code = models.CharField(_("方案代码"), max_length=32)
     version = models.PositiveIntegerField(_("版本"))
     name = models.CharField(_("名称"), max_length=100)
-    position = models.CharField(
-        _("适用岗位"), max_length=32, choices=Position.choices, default=Position.LOBBY_MANAGER
-    )
+    position = models.CharField(_("适用岗位"), max_length=32, choices=Position.choices, default=Position.LOBBY_MANAGER)
     parameters = models.JSONField(_("参数"))
     active = models.BooleanField(_("启用"), default=True)
     note = models.TextField(_("说明"), blank=True)
@@ -72,9 +72,7 @@ class Period(models.Model):
     """An appraisal month (SCORING.md §6): draft → computed → reviewed → finalized."""
 
     month = models.DateField(_("考核月份"), unique=True, help_text=_("该月第一天"))
-    status = models.CharField(
-        _("状态"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT
-    )
+    status = models.CharField(_("状态"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT)
     scheme = models.ForeignKey(
         Scheme,
         null=True,
@@ -127,7 +125,7 @@ class Target(models.Model):
     staff = models.ForeignKey(
         Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("员工")
     )
-    item = models.CharField(_("指标"), max_length=16, choices=Item.choices[:4])
+    item = models.CharField(_("指标"), max_length=16, choices=TargetItem.choices)
     target = models.DecimalField(_("目标值"), max_digits=14, decimal_places=2)
 
     class Meta:
@@ -181,16 +179,10 @@ class Scorecard(models.Model):
     for display; the flat columns serve sorting, filtering and the CSV export.
     """
 
-    period = models.ForeignKey(
-        Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期")
-    )
-    staff = models.ForeignKey(
-        Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工")
-    )
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期"))
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工"))
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
-    peer_group = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组")
-    )
+    peer_group = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组"))
     branch_path = models.CharField(max_length=400, db_index=True, editable=False)
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核方案"))
     input_fingerprint = models.CharField(_("输入指纹"), max_length=64)
@@ -274,9 +266,7 @@ class ImprovementCase(models.Model):
     opened_period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="opened_cases", verbose_name=_("启动月份")
     )
-    stage = models.PositiveSmallIntegerField(
-        _("阶段"), choices=CaseStage.choices, default=CaseStage.IMPROVEMENT_PLAN
-    )
+    stage = models.PositiveSmallIntegerField(_("阶段"), choices=CaseStage.choices, default=CaseStage.IMPROVEMENT_PLAN)
     status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     opened_at = models.DateTimeField(_("启动时间"), auto_now_add=True)
     closed_month = models.DateField(_("结案月份"), null=True, blank=True)
@@ -288,9 +278,7 @@ class ImprovementCase(models.Model):
         verbose_name_plural = _("改进程序")
         ordering = ["-opened_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["staff"], condition=Q(status="open"), name="one_open_case_per_staff"
-            ),
+            models.UniqueConstraint(fields=["staff"], condition=Q(status="open"), name="one_open_case_per_staff"),
         ]
 
     def __str__(self):
@@ -335,3 +323,234 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class Acknowledgement(models.Model):
+    """A lobby manager has read their scorecard of the month."""
+
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="acknowledgements", verbose_name=_("考核期")
+    )
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="acknowledgements", verbose_name=_("员工"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
+    at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("结果确认")
+        verbose_name_plural = _("结果确认")
+        constraints = [models.UniqueConstraint(fields=["period", "staff"], name="acknowledge_once")]
+
+    def __str__(self):
+        return f"{self.staff_id} acknowledged {self.period_id}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("申诉成立")
+    REJECTED = "rejected", _("申诉不成立")
+
+
+class Appeal(models.Model):
+    """A lobby manager disputes a month's scorecard; while open, their bottom flag is under review."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("考核期"))
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("员工"))
+    text = models.TextField(_("申诉内容"))
+    status = models.CharField(_("状态"), max_length=16, choices=AppealStatus.choices, default=AppealStatus.OPEN)
+    resolution = models.TextField(_("处理意见"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("申诉人"),
+    )
+    created_at = models.DateTimeField(_("申诉时间"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("申诉")
+        verbose_name_plural = _("申诉")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "staff"], condition=Q(status="open"), name="one_open_appeal_per_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.staff_id} appeal {self.period_id} {self.status}"
+
+
+class BranchSignoff(models.Model):
+    """A branch head has reviewed and signed off their branch's scorecards for the month."""
+
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="signoffs", verbose_name=_("考核期"))
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("签核人"),
+    )
+    note = models.TextField(_("意见"), blank=True)
+    at = models.DateTimeField(_("签核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机构签核")
+        verbose_name_plural = _("机构签核")
+        constraints = [models.UniqueConstraint(fields=["period", "branch"], name="signoff_once")]
+
+    def __str__(self):
+        return f"{self.branch_id} signed off {self.period_id}"
+
+
+class WriteUpScope(models.TextChoices):
+    MONTH = "month", _("月度")
+    YEAR = "year", _("年度（1月至所选月份）")
+
+
+class WriteUpStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPROVED = "approved", _("已审定")
+
+
+class WriteUp(models.Model):
+    """An appraisal write-up (考核评语): the generated draft beside the text HR edits and approves.
+
+    `facts` keeps the figures each sentence of the draft rests on, so nothing in it is invented.
+    """
+
+    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="writeups", verbose_name=_("员工"))
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="writeups", verbose_name=_("考核期"))
+    scope = models.CharField(_("范围"), max_length=8, choices=WriteUpScope.choices, default=WriteUpScope.MONTH)
+    draft_zh = models.TextField(_("系统草稿（中文）"))
+    draft_en = models.TextField(_("系统草稿（英文）"))
+    text_zh = models.TextField(_("评语（中文）"))
+    text_en = models.TextField(_("评语（英文）"))
+    facts = models.JSONField(_("依据"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=WriteUpStatus.choices, default=WriteUpStatus.DRAFT)
+    generated_at = models.DateTimeField(_("生成时间"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("修改人"),
+    )
+    edited_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("审定人"),
+    )
+    approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考核评语")
+        verbose_name_plural = _("考核评语")
+        ordering = ["-period__month", "staff_id"]
+        constraints = [models.UniqueConstraint(fields=["staff", "period", "scope"], name="writeup_once")]
+
+    def __str__(self):
+        return f"{self.staff_id} {self.period_id} {self.scope}"
+
+
+class NameStyle(models.TextChoices):
+    FULL = "full", _("全名")
+    SURNAME = "surname", _("姓氏＋经理")
+
+
+class Screen(models.Model):
+    """A lobby display screen showing a branch subtree's honour board (光荣榜).
+
+    Only a hash of its token is stored; the token itself is shown once, when it is made.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="screens", verbose_name=_("机构"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    top_n = models.PositiveSmallIntegerField(_("上榜人数"), default=10)
+    rotate_seconds = models.PositiveSmallIntegerField(_("轮播间隔（秒）"), default=15)
+    poll_seconds = models.PositiveSmallIntegerField(_("刷新间隔（秒）"), default=30)
+    show_deposits = models.BooleanField(_("显示存款榜"), default=False, help_text=_("监管不鼓励存款竞赛，默认关闭"))
+    name_style = models.CharField(_("姓名显示"), max_length=8, choices=NameStyle.choices, default=NameStyle.FULL)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("最近访问"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("大屏")
+        verbose_name_plural = _("大屏")
+        ordering = ["name"]
+        # A revoked screen's name may be used again for its replacement.
+        constraints = [
+            models.UniqueConstraint(fields=["name"], condition=Q(revoked_at__isnull=True), name="screen_live_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Job(models.Model):
+    """A long piece of work run in the background (a month's computation, a zip of PDFs),
+    with its progress for the console to show."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=32)
+    params = models.JSONField(_("参数"), default=dict)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    result_file = models.CharField(_("结果文件"), max_length=500, blank=True)
+    message = models.TextField(_("信息"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} {self.state}"

@@ -16,8 +16,8 @@ from appraisals.models import (
 )
 from appraisals.scoring import Scheme as SchemeData
 from metrics.selectors import month_bounds
-from staff.models import Membership, Role, Status
-from staff.selectors import absences_between, assignments_on, branch_paths
+from staff.models import Status
+from staff.selectors import absences_between, assignments_on, branch_paths, scoped_for_user
 
 
 def month_shift(month: datetime.date, months: int) -> datetime.date:
@@ -78,9 +78,7 @@ def engine_absences(*, month: datetime.date, staff_ids) -> pd.DataFrame:
 
 def engine_targets(*, month: datetime.date) -> pd.DataFrame:
     rows = []
-    for target in Target.objects.filter(month=month).values(
-        "scope_kind", "branch_id", "staff_id", "item", "target"
-    ):
+    for target in Target.objects.filter(month=month).values("scope_kind", "branch_id", "staff_id", "item", "target"):
         scope_id = {
             ScopeKind.BANK: None,
             ScopeKind.BRANCH: target["branch_id"],
@@ -135,28 +133,12 @@ def engine_cases(*, month: datetime.date) -> pd.DataFrame:
     )
 
 
-def membership_of(user) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    try:
-        return user.membership
-    except Membership.DoesNotExist:
-        return None
-
-
 def scorecards_for_user(*, user, period: Period | None = None) -> QuerySet[Scorecard]:
     """Scorecards a sign-in may see: HR all, a branch head their subtree, a lobby manager their own."""
     query = Scorecard.objects.all()
     if period is not None:
         query = query.filter(period=period)
-    membership = membership_of(user)
-    if membership is None:
-        return query if user.is_superuser else query.none()
-    if membership.role == Role.HR:
-        return query
-    if membership.role == Role.BRANCH_HEAD:
-        return query.filter(branch_path__startswith=membership.branch.path)
-    return query.filter(staff_id=membership.staff_id)
+    return scoped_for_user(query, user=user, path_field="branch_path", staff_field="staff_id")
 
 
 def periods_recent() -> QuerySet[Period]:

@@ -1,6 +1,7 @@
 """Benchmark: `compute_scorecards` end to end for a large bank (issue: the scoring engine).
 
-    .venv/bin/python bench/bench_compute.py [--staff 20000] [--records 2000000] [--database sqlite|postgres|both]
+    .venv/bin/python bench/bench_compute.py [--staff 20000] [--records 2000000]
+                                               [--database sqlite|postgres|both]
 
 Builds a throwaway database with a bank of N lobby managers and M records in one month, then times
 `period_compute` — read, compute, write — and prints the figure with the size of the work and

@@ -100,6 +100,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served by whitenoise from the apps' folders too, so a fresh checkout needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -117,6 +119,8 @@ CELERY_TIMEZONE = TIME_ZONE
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 BANK_NAME = env_str("BANK_NAME", "")
+# Where people reach the site, for links printed by commands (display screen URLs).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -71,6 +71,10 @@ class Record(models.Model):
     ref = models.CharField(_("流水号"), max_length=64, unique=True)
     date = models.DateField(_("日期"))
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("员工"))
+    # No database constraint on this pointer: on PostgreSQL it would cost every row of a
+    # million-row import a foreign-key check, about a third of the import's time, for a value
+    # the importer sets itself in the same transaction (docs/benchmarks.md, Import). Deleting a
+    # batch still sets it to NULL (on_delete works in Django, not in the database).
     batch = models.ForeignKey(
         ImportBatch,
         null=True,
@@ -78,6 +82,7 @@ class Record(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("导入批次"),
+        db_constraint=False,
     )
 
     class Meta:
@@ -157,9 +162,7 @@ class Feedback(Record):
     rating = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
     score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     upheld = models.BooleanField(_("是否属实"), default=False)
-    severity = models.CharField(
-        _("严重程度"), max_length=8, choices=Severity.choices, default=Severity.NORMAL
-    )
+    severity = models.CharField(_("严重程度"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
     text = models.TextField(_("内容"), blank=True)
 
     class Meta(Record.Meta):

@@ -5,10 +5,12 @@ import datetime
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, F, IntegerField, Max, Q, Sum
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum
 from django.db.models.expressions import Func
+from django.http import Http404
 
 from metrics.models import RECORD_MODELS, AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch
+from staff.selectors import scoped_for_user
 
 ACTUAL_COLUMNS = [
     "staff_id",
@@ -67,11 +69,7 @@ def actuals(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFra
             effective=Count("id", filter=Q(avg_assets__gte=effective_threshold)),
         )
     )
-    ebanking = (
-        EbankingSale.objects.filter(in_month, activated=True)
-        .values("staff_id")
-        .annotate(ebanking=Count("id"))
-    )
+    ebanking = EbankingSale.objects.filter(in_month, activated=True).values("staff_id").annotate(ebanking=Count("id"))
     deposits = (
         Deposit.objects.filter(in_month)
         .values("staff_id")
@@ -121,11 +119,7 @@ def actuals(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFra
 
 def last_imports() -> dict[str, ImportBatch]:
     """The latest successful import of each kind, for the dashboard."""
-    latest = (
-        ImportBatch.objects.filter(outcome=ImportBatch.Outcome.IMPORTED)
-        .values("kind")
-        .annotate(last_id=Max("id"))
-    )
+    latest = ImportBatch.objects.filter(outcome=ImportBatch.Outcome.IMPORTED).values("kind").annotate(last_id=Max("id"))
     by_id = ImportBatch.objects.in_bulk([row["last_id"] for row in latest])
     return {batch.kind: batch for batch in by_id.values()}
 
@@ -146,3 +140,12 @@ def record_months() -> list[datetime.date]:
         for day in model.objects.dates("date", "month"):
             months.add(day.replace(day=1))
     return sorted(months)
+
+
+def records_for_user(*, user, kind: str) -> QuerySet:
+    """Records of one kind a sign-in may see: HR all, a branch head their subtree, a lobby manager
+    their own (a lobby manager never sees another's complaints). Unknown kind → 404."""
+    if kind not in RECORD_MODELS:
+        raise Http404(kind)
+    query = RECORD_MODELS[kind].objects.select_related("staff")
+    return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")

@@ -1,0 +1,233 @@
+"""How fast a big deposits file imports, and how much memory it takes.
+
+    .venv/bin/python bench/bench_import.py [--rows 1000000] [--database sqlite|postgres|both]
+
+For each database it sets up a throwaway one (a temporary SQLite file; a PostgreSQL database
+`lobbystar_bench`, created and dropped here), migrates it, imports a small organisation
+(a head office, branches, sub-branches, outlets and some hundreds of lobby managers), writes
+a deposits CSV of N rows dated in one past month, and times `import_file("deposits", path)`
+(after a dry run of the same file, timed too: the checking alone).
+Each database is measured in a process of its own, so the peak RSS is that import's.
+On PostgreSQL it also times PostgreSQL's own COPY of the same rows into a bare table: the
+floor no importer can beat. Targets (docs/benchmarks.md): ≤ 60 s on SQLite, ≤ 30 s on
+PostgreSQL, ≤ 1.5 GB peak.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "lobbystar_bench"
+TARGET_SECONDS = {"sqlite": 60, "postgres": 30}
+TARGET_RSS_MB = 1536
+
+
+def _month() -> datetime.date:
+    """The month before last: in the past whatever today is, and not finalized."""
+    last_month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    return (last_month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def write_organisation(folder: Path, *, managers: int) -> tuple[Path, Path, list[str]]:
+    branches = folder / "branches.csv"
+    staff = folder / "staff.csv"
+    lines = ["code,name,parent_code,level", "HO,总行,,head_office"]
+    outlets = []
+    for b in range(1, 5):
+        lines.append(f"B{b:02d},第{b}分行,HO,branch")
+        for s in range(1, 6):
+            sub = f"S{b:02d}{s:02d}"
+            lines.append(f"{sub},第{b}-{s}支行,B{b:02d},sub_branch")
+            for o in range(1, 6):
+                outlets.append(f"O{b:02d}{s:02d}{o:02d}")
+                lines.append(f"{outlets[-1]},第{b}-{s}-{o}网点,{sub},outlet")
+    branches.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    employee_nos = [f"E{i:05d}" for i in range(1, managers + 1)]
+    staff.write_text(
+        "employee_no,name,branch_code,position,position_since\n"
+        + "".join(
+            f"{no},员工{no},{outlets[i % len(outlets)]},lobby_manager,2020-01-01\n" for i, no in enumerate(employee_nos)
+        ),
+        encoding="utf-8",
+    )
+    return branches, staff, employee_nos
+
+
+def write_deposits(path: Path, *, rows: int, employee_nos: list[str], seed: int = 20260301) -> None:
+    """N deposits in one past month; amounts are plain decimals so PostgreSQL's COPY takes them too."""
+    generator = random.Random(seed)
+    month = _month()
+    days = [(month + datetime.timedelta(days=d)).isoformat() for d in range(28)]
+    products = ["定期", "活期", "大额存单", "通知存款", ""]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("ref,date,employee_no,customer_ref,amount,product\n")
+        chunk = []
+        for i in range(rows):
+            chunk.append(
+                f"DEP{i:010d},{days[i % 28]},{employee_nos[generator.randrange(len(employee_nos))]},"
+                f"C{generator.randrange(rows // 3 + 1):09d},{generator.randrange(10_000, 500_000_000) / 100:.2f},"
+                f"{products[i % 5]}\n"
+            )
+            if len(chunk) == 50_000:
+                out.write("".join(chunk))
+                chunk = []
+        out.write("".join(chunk))
+
+
+def child(database: str, folder: Path) -> dict:
+    """Runs in its own process: migrate, import the organisation, then time the deposits."""
+    sys.path.insert(0, str(ROOT))
+    if database == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    else:
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from metrics.importers import import_file
+
+    call_command("migrate", verbosity=0)
+    for kind in ("branches", "staff"):
+        result = import_file(kind, folder / f"{kind}.csv")
+        assert result.ok, result.errors[:5]
+    # The check alone (a dry run reads, parses and validates everything, writes nothing),
+    # then the import: the difference is the writing.
+    started = time.perf_counter()
+    checked = import_file("deposits", folder / "deposits.csv", dry_run=True)
+    check_seconds = time.perf_counter() - started
+    assert checked.ok, [str(error) for error in checked.errors[:5]]
+    started = time.perf_counter()
+    result = import_file("deposits", folder / "deposits.csv")
+    seconds = time.perf_counter() - started
+    assert result.ok, [str(error) for error in result.errors[:5]]
+    figures = {
+        "database": database,
+        "rows": result.rows,
+        "summary": result.summary,
+        "seconds": round(seconds, 2),
+        "check_seconds": round(check_seconds, 2),
+        "rows_per_second": round(result.rows / seconds),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+    if database == "postgres":
+        figures["copy_floor_seconds"] = round(_copy_floor(folder / "deposits.csv"), 2)
+        figures["times_floor"] = round(seconds / figures["copy_floor_seconds"], 2)
+    return figures
+
+
+def _copy_floor(path: Path) -> float:
+    """PostgreSQL's own COPY of the same CSV into a bare table with no index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_bare_deposits")
+        cursor.execute(
+            "CREATE TABLE bench_bare_deposits (ref text, date date, employee_no text, customer_ref text, "
+            "amount numeric, product text)"
+        )
+        started = time.perf_counter()
+        with (
+            path.open("rb") as data,
+            cursor.cursor.copy("COPY bench_bare_deposits FROM STDIN (FORMAT csv, HEADER true)") as copy,
+        ):
+            while block := data.read(1 << 20):
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_bare_deposits")
+    return seconds
+
+
+def _postgres(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def run(database: str, folder: Path) -> dict:
+    (folder / "bench.sqlite3").unlink(missing_ok=True)  # every run starts from an empty database
+    if database == "postgres":
+        _postgres(f"DROP DATABASE IF EXISTS {PG_NAME}")
+        _postgres(f"CREATE DATABASE {PG_NAME}")
+    try:
+        answer = subprocess.run(
+            [sys.executable, __file__, "--child", database, "--folder", str(folder)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"{database}: the import failed\n{exc.stdout}\n{exc.stderr}")
+    finally:
+        if database == "postgres":
+            _postgres(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def report(figures: dict) -> str:
+    database = figures["database"]
+    verdict = (
+        "within targets"
+        if figures["seconds"] <= TARGET_SECONDS[database] and figures["peak_rss_mb"] <= TARGET_RSS_MB
+        else "OVER TARGET"
+    )
+    line = (
+        f"{database:<8} {figures['rows']:>9,} rows ({figures['summary']})  {figures['seconds']:>6.1f} s  "
+        f"{figures['rows_per_second']:>8,} rows/s  (checking alone {figures['check_seconds']:.1f} s)  "
+        f"peak RSS {figures['peak_rss_mb']:,} MB"
+    )
+    if "copy_floor_seconds" in figures:
+        line += f"  (COPY floor {figures['copy_floor_seconds']:.1f} s; ours ×{figures['times_floor']:.1f})"
+    return f"{line}  [{verdict}: ≤ {TARGET_SECONDS[database]} s, ≤ {TARGET_RSS_MB} MB; load {figures['load_average']}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--managers", type=int, default=400)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per database (the machine may be shared)")
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        print(json.dumps(child(options.child, options.folder)))
+        return
+    databases = ["sqlite", "postgres"] if options.database == "both" else [options.database]
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as name:
+        folder = Path(name)
+        _, _, employee_nos = write_organisation(folder, managers=options.managers)
+        started = time.perf_counter()
+        write_deposits(folder / "deposits.csv", rows=options.rows, employee_nos=employee_nos)
+        size = (folder / "deposits.csv").stat().st_size / 2**20
+        print(f"deposits.csv: {options.rows:,} rows, {size:.0f} MB, written in {time.perf_counter() - started:.1f} s")
+        for database in databases:
+            runs = []
+            for _ in range(options.repeat):
+                runs.append(run(database, folder))
+                print(report(runs[-1]), flush=True)
+            if options.repeat > 1:
+                best = min(runs, key=lambda figures: figures["seconds"])
+                median = sorted(figures["seconds"] for figures in runs)[len(runs) // 2]
+                print(
+                    f"{database}: best {best['seconds']:.1f} s, median {median:.1f} s of {len(runs)} runs", flush=True
+                )
+
+
+if __name__ == "__main__":
+    main()

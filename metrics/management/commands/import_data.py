@@ -1,0 +1,33 @@
+"""`python manage.py import_data KIND PATH [--dry-run] [--update]` (CONTRACT.md §1–2)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from metrics.importers import KINDS, import_file
+
+
+class Command(BaseCommand):
+    help = "Imports one file (CSV or XLSX) of one kind, whole or not at all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=list(KINDS), help="what the file holds")
+        parser.add_argument("path", type=Path, help="the CSV or XLSX file")
+        parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="change stored records whose content differs (history is kept)",
+        )
+
+    def handle(self, *args, kind, path, dry_run, update, **options):
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        result = import_file(kind, path, dry_run=dry_run, update=update)
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                f"{path.name} rejected: {len(result.errors)} error(s); nothing was written", returncode=1
+            )
+        self.stdout.write(result.summary + (" (dry run: nothing written)" if dry_run else ""))
