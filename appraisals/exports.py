@@ -120,9 +120,7 @@ def _flag(value: bool) -> str:
 def scorecards_in_export_order(queryset) -> list[Scorecard]:
     """Peer group code, then rank with exempt members last, then employee number, all as text."""
     cards = list(queryset.select_related("staff", "branch", "peer_group", "period"))
-    cards.sort(
-        key=lambda card: (card.peer_group.code, card.rank is None, card.rank or 0, card.staff.employee_no)
-    )
+    cards.sort(key=lambda card: (card.peer_group.code, card.rank is None, card.rank or 0, card.staff.employee_no))
     return cards
 
 

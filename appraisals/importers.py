@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import ScopeKind, Target, TargetItem
 from audit.models import Change
@@ -156,7 +157,7 @@ def register_targets() -> None:
     register(
         KindSpec(
             name="targets",
-            label="考核目标",
+            label=_("考核目标"),
             columns=(
                 Column("period", "考核期", Month(), required=True),
                 Column("scope", "范围", Text(32), required=True),

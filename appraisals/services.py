@@ -17,6 +17,7 @@ from appraisals.models import (
     ImprovementCase,
     Period,
     PeriodStatus,
+    Scheme,
     Scorecard,
 )
 from appraisals.scoring import compute_scorecards, input_fingerprint
@@ -209,7 +210,10 @@ def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
         )
     # A reopened month is recomputed under the scheme it was finalized with, so a correction
     # changes only what the corrected records change.
-    scheme = period.scheme if (period.reopened_at and period.scheme) else selectors.scheme_current()
+    try:
+        scheme = period.scheme if (period.reopened_at and period.scheme) else selectors.scheme_current()
+    except Scheme.DoesNotExist:
+        raise PeriodError(_("没有启用的大堂经理考核方案：请在管理后台「考核方案」中启用一个版本。")) from None
     scheme_data = selectors.scheme_data(scheme)
 
     staff = selectors.engine_staff(month=month, position=scheme_data.position or Position.LOBBY_MANAGER)

@@ -42,9 +42,7 @@ def run_child(database: str, staff: int, records: int) -> None:
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"],
             check=True,
         )
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {PG_NAME}"], check=True
-        )
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {PG_NAME}"], check=True)
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
     subprocess.run(
         [sys.executable, __file__, "--child", database, "--staff", str(staff), "--records", str(records)],
@@ -157,7 +155,8 @@ def build_bank(staff_count: int, record_count: int) -> None:
             owners(n).tolist(),
             ["h" * 64] * n,
             ["savings"] * n,
-            np.round(rng.lognormal(8.5, 1.5, n), 2).tolist(), strict=False,
+            np.round(rng.lognormal(8.5, 1.5, n), 2).tolist(),
+            strict=False,
         ),
     )
     n = int(record_count * shares["deposits"])
@@ -169,7 +168,8 @@ def build_bank(staff_count: int, record_count: int) -> None:
             owners(n).tolist(),
             ["h" * 64] * n,
             np.round(rng.lognormal(10.5, 1.2, n), 2).tolist(),
-            ["定期"] * n, strict=False,
+            ["定期"] * n,
+            strict=False,
         ),
     )
     n = int(record_count * shares["ebanking"])
@@ -181,7 +181,8 @@ def build_bank(staff_count: int, record_count: int) -> None:
             owners(n).tolist(),
             ["h" * 64] * n,
             ["mobile_banking"] * n,
-            (rng.random(n) < 0.85).tolist(), strict=False,
+            (rng.random(n) < 0.85).tolist(),
+            strict=False,
         ),
     )
     n = int(record_count * shares["feedback"])
@@ -239,9 +240,7 @@ def naive_sample(month: datetime.date, sample: int) -> float:
     started = time.perf_counter()
     for member in Staff.objects.order_by("id")[:sample]:
         in_month = Q(staff=member, date__gte=first, date__lte=last)
-        AccountOpening.objects.filter(in_month).aggregate(
-            n=Count("id"), e=Count("id", filter=Q(avg_assets__gte=10000))
-        )
+        AccountOpening.objects.filter(in_month).aggregate(n=Count("id"), e=Count("id", filter=Q(avg_assets__gte=10000)))
         EbankingSale.objects.filter(in_month, activated=True).aggregate(n=Count("id"))
         weighted = 0
         for deposit in Deposit.objects.filter(in_month).only("amount", "date"):
@@ -269,8 +268,7 @@ def child(database: str, staff: int, records: int) -> None:
     started = time.perf_counter()
     build_bank(staff, records)
     print(
-        f"[{database}] built {staff:,} lobby managers and {records:,} records in "
-        f"{time.perf_counter() - started:.1f} s"
+        f"[{database}] built {staff:,} lobby managers and {records:,} records in {time.perf_counter() - started:.1f} s"
     )
 
     first_run = time.perf_counter()
@@ -296,9 +294,7 @@ def child(database: str, staff: int, records: int) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--staff", type=int, default=20000)
     parser.add_argument("--records", type=int, default=2_000_000)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")

@@ -95,9 +95,7 @@ def build_month(staff_count: int, group_count: int, seed: int) -> dict:
             "deposits_total": np.round(rng.gamma(4.0, 60.0 * skill), 4),
             "ratings": ratings,
             "ratings_good": rng.binomial(ratings, np.clip(0.80 + 0.1 * (skill - 1), 0.3, 1.0)),
-            "mystery": np.where(
-                rng.random(staff_count) < 0.35, np.nan, np.round(rng.uniform(55, 100, staff_count), 2)
-            ),
+            "mystery": np.where(rng.random(staff_count) < 0.35, np.nan, np.round(rng.uniform(55, 100, staff_count), 2)),
             "inspections": 1,
             "praise": rng.poisson(1.2, staff_count),
             "complaints": rng.binomial(2, 0.05, staff_count),
@@ -202,10 +200,7 @@ def main() -> int:
         f"{int(cards['probation'].sum()):,} on probation, {int(cards['bottom_flag'].sum())} flagged, "
         f"{int(cards['case_rule'].sum())} case rules; grades {cards['grade'].value_counts().to_dict()}"
     )
-    print(
-        f"compute_scorecards: first run {first:.3f} s, best of 3 {best:.3f} s "
-        f"(target ≤ {TARGET_SECONDS:.1f} s)"
-    )
+    print(f"compute_scorecards: first run {first:.3f} s, best of 3 {best:.3f} s (target ≤ {TARGET_SECONDS:.1f} s)")
     print(f"input_fingerprint: {fingerprint_time:.3f} s")
     print(f"peak RSS: {peak_mb:.0f} MiB")
     return 0 if best <= TARGET_SECONDS else 1

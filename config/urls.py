@@ -1,9 +1,15 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from appraisals.views import auth as console_auth
 from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("admin/login/", console_auth.admin_login),
     path("admin/", admin.site.urls),
+    path("accounts/login/", console_auth.ConsoleLoginView.as_view(), name="login"),
+    path("accounts/logout/", console_auth.logout_view, name="logout"),
+    path("screens/", include("appraisals.screens.urls")),
+    path("", include("appraisals.console_urls")),
 ]

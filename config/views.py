@@ -11,7 +11,5 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:  # any database failure means not healthy
-        return HttpResponse(
-            f"database unavailable: {error.__class__.__name__}", status=503, content_type="text/plain"
-        )
+        return HttpResponse(f"database unavailable: {error.__class__.__name__}", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

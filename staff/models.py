@@ -98,9 +98,7 @@ class Assignment(models.Model):
     `valid_from <= d and (valid_to is null or valid_to > d)` — one query for everybody.
     """
 
-    staff = models.ForeignKey(
-        Staff, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("员工")
-    )
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("员工"))
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
     position = models.CharField(_("岗位"), max_length=32, choices=Position.choices)
     position_since = models.DateField(_("任职日期"))
@@ -136,9 +134,7 @@ class AbsenceKind(models.TextChoices):
 class Absence(models.Model):
     """Days away from the lobby, inclusive at both ends; keyed by staff, start and end."""
 
-    staff = models.ForeignKey(
-        Staff, on_delete=models.CASCADE, related_name="absences", verbose_name=_("员工")
-    )
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="absences", verbose_name=_("员工"))
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"))
     kind = models.CharField(_("类型"), max_length=16, choices=AbsenceKind.choices, default=AbsenceKind.OTHER)

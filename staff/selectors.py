@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from staff.models import Absence, Assignment, Branch, Level, Membership, Role, Staff
@@ -79,3 +80,14 @@ def staff_ids_by_employee_no(*, employee_nos) -> dict[str, int]:
         chunk = numbers[start : start + 5000]
         found.update(Staff.objects.filter(employee_no__in=chunk).values_list("employee_no", "id"))
     return found
+
+
+def bank_name() -> str:
+    """The bank's name for letterheads and screens: the BANK_NAME setting, else the head office's
+    name without its trailing 总行 (之江银行总行 → 之江银行)."""
+    if settings.BANK_NAME:
+        return settings.BANK_NAME
+    head = Branch.objects.filter(level=Level.HEAD_OFFICE).order_by("path").values_list("name", flat=True).first()
+    if not head:
+        return ""
+    return head.removesuffix("总行") or head

@@ -87,9 +87,7 @@ def accounts(member: Staff, day: datetime.date, count: int, avg_assets: Decimal 
 
 
 def deposit(member: Staff, day: datetime.date, amount: Decimal):
-    Deposit.objects.create(
-        ref=_ref("DEP"), date=day, staff=member, customer_hash=customer_hash("C1"), amount=amount
-    )
+    Deposit.objects.create(ref=_ref("DEP"), date=day, staff=member, customer_hash=customer_hash("C1"), amount=amount)
 
 
 def ebanking(member: Staff, day: datetime.date, count: int, activated: bool = True):
@@ -109,8 +107,7 @@ def ebanking(member: Staff, day: datetime.date, count: int, activated: bool = Tr
 def feedback(member: Staff, day: datetime.date, kind: str, *, count: int = 1, **fields):
     channel = fields.pop("channel", "mystery_shopper" if kind == "inspection" else "pad")
     Feedback.objects.bulk_create(
-        Feedback(ref=_ref("FB"), date=day, staff=member, channel=channel, kind=kind, **fields)
-        for _ in range(count)
+        Feedback(ref=_ref("FB"), date=day, staff=member, channel=channel, kind=kind, **fields) for _ in range(count)
     )
 
 

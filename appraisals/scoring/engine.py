@@ -361,9 +361,7 @@ def _actuals(ids: np.ndarray, actuals: pd.DataFrame, scheme: Scheme) -> dict[str
     }
     # §1: smoothed towards the prior so that a few ratings cannot swing the rate.
     m = scheme.satisfaction_m
-    exact["satisfaction"] = (cards["ratings_good"] + m * float(scheme.satisfaction_prior)) / (
-        cards["ratings"] + m
-    )
+    exact["satisfaction"] = (cards["ratings_good"] + m * float(scheme.satisfaction_prior)) / (cards["ratings"] + m)
     for column, values in exact.items():
         cards[f"{column}_exact"] = values
         cards[column] = round_half_up(values, _POINTS if column == "mystery" else _RATE)
@@ -458,9 +456,7 @@ def _items(
                 completion = fraction = np.clip(value / 100.0, 0.0, float(item.cap))
         fractions[item.code] = fraction
         out[f"target_{item.code}"] = target
-        out[f"completion_{item.code}"] = round_half_up(
-            np.where(assessed[item.code], completion, np.nan), _RATE
-        )
+        out[f"completion_{item.code}"] = round_half_up(np.where(assessed[item.code], completion, np.nan), _RATE)
         out[f"assessed_{item.code}"] = assessed[item.code]
     # Not assessed: the assessed weights are scaled up to add up to 100 again.
     assessed_weight = np.zeros(size)

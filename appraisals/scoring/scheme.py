@@ -144,11 +144,7 @@ class Scheme:
         per item as the engine rounds. A ratio item drops out when its target prorates to 0; a
         band or score item only when its metric may have no value.
         """
-        optional = [
-            item
-            for item in self.items
-            if item.method == "ratio" or item.metric in METRICS_THAT_MAY_BE_MISSING
-        ]
+        optional = [item for item in self.items if item.method == "ratio" or item.metric in METRICS_THAT_MAY_BE_MISSING]
         always = [item for item in self.items if item not in optional]
         best = Decimal(0)
         for size in range(len(optional) + 1):
@@ -159,9 +155,7 @@ class Scheme:
                     continue
                 base = sum(
                     (
-                        (item.weight * item.max_fraction() * 100 / total_weight).quantize(
-                            _CENT, ROUND_HALF_UP
-                        )
+                        (item.weight * item.max_fraction() * 100 / total_weight).quantize(_CENT, ROUND_HALF_UP)
                         for item in assessed
                     ),
                     Decimal(0),
@@ -186,8 +180,7 @@ def _check_keys(cls, data: dict) -> None:
     unknown = set(data) - expected
     if missing or unknown:
         raise ValueError(
-            f"{cls.__name__}.from_dict: missing {sorted(missing) or 'nothing'}, "
-            f"unknown {sorted(unknown) or 'nothing'}"
+            f"{cls.__name__}.from_dict: missing {sorted(missing) or 'nothing'}, unknown {sorted(unknown) or 'nothing'}"
         )
 
 

@@ -12,6 +12,7 @@ import datetime
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy as _
 
 from metrics.importers.base import (
     IMPORT_REASON,
@@ -158,7 +159,7 @@ def _first_locked_month(start: datetime.date, end: datetime.date, locked: list[d
 register(
     KindSpec(
         name="branches",
-        label="机构",
+        label=_("机构"),
         columns=(
             Column("code", "机构号", Text(32), required=True),
             Column("name", "机构名称", Text(100), required=True),
@@ -171,7 +172,7 @@ register(
 register(
     KindSpec(
         name="staff",
-        label="员工",
+        label=_("员工"),
         columns=(
             Column("employee_no", "员工编号", Text(32), required=True),
             Column("name", "姓名", Text(50), required=True),
@@ -188,7 +189,7 @@ register(
 register(
     KindSpec(
         name="absences",
-        label="缺勤",
+        label=_("缺勤"),
         columns=(
             Column("employee_no", "员工编号", Text(32), required=True),
             Column("start", "开始日期", Date(), required=True),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import Change
 from audit.services import changes_record_bulk
@@ -388,7 +389,7 @@ def _feedback(rows: Rows) -> dict[str, pd.Series]:
 RECORD_KINDS = (
     RecordKind(
         name="accounts",
-        label="开户",
+        label=_("开户"),
         model=AccountOpening,
         columns=(
             CUSTOMER_COLUMN,
@@ -399,7 +400,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="deposits",
-        label="存款",
+        label=_("存款"),
         model=Deposit,
         columns=(
             CUSTOMER_COLUMN,
@@ -410,7 +411,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="ebanking",
-        label="电子银行",
+        label=_("电子银行"),
         model=EbankingSale,
         columns=(
             CUSTOMER_COLUMN,
@@ -421,7 +422,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="feedback",
-        label="客户反馈",
+        label=_("客户反馈"),
         model=Feedback,
         columns=(
             Column("channel", "渠道", Choice(Channel), required=True),

@@ -77,9 +77,7 @@ class ComputeMonthTests(ComputeTestCase):
     def test_the_most_specific_target_wins_from_the_database(self):
         self.month_of_work(OCTOBER)
         Target.objects.create(month=OCTOBER, scope_kind="bank", item="accounts", target=40)
-        Target.objects.create(
-            month=OCTOBER, scope_kind="branch", branch=self.tree["sub_a"], item="accounts", target=30
-        )
+        Target.objects.create(month=OCTOBER, scope_kind="branch", branch=self.tree["sub_a"], item="accounts", target=30)
         Target.objects.create(month=OCTOBER, scope_kind="staff", staff=self.bob, item="accounts", target=5)
         period_compute(month=OCTOBER)
         items = {
@@ -142,9 +140,7 @@ class BottomFlagAndCaseTests(ComputeTestCase):
     def test_three_flagged_months_open_one_improvement_case(self):
         self.compute_three_months()
         flags = list(
-            Scorecard.objects.filter(staff=self.bob)
-            .order_by("period__month")
-            .values_list("bottom_flag", "case_opened")
+            Scorecard.objects.filter(staff=self.bob).order_by("period__month").values_list("bottom_flag", "case_opened")
         )
         self.assertEqual(flags, [(True, False), (True, False), (True, True)])
         case = ImprovementCase.objects.get(staff=self.bob)
@@ -280,3 +276,11 @@ class SchemeMigrationTests(TestCase):
     def test_the_shipped_scheme_is_exactly_scoring_md(self):
         scheme = Scheme.objects.get(code="lobby-2026", version=1)
         self.assertEqual(scheme.parameters, DEFAULT_SCHEME.to_dict())
+
+
+class NoSchemeTests(ComputeTestCase):
+    def test_a_month_cannot_be_computed_without_an_active_scheme_and_says_so(self):
+        Scheme.objects.update(active=False)
+        with self.assertRaisesMessage(PeriodError, "没有启用的大堂经理考核方案"):
+            period_compute(month=OCTOBER)
+        self.assertFalse(Scorecard.objects.exists())

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from appraisals.models import Period, PeriodStatus
+from appraisals.services import period_finalize
 from metrics.selectors import record_months
 from staff.models import Branch
 
@@ -13,7 +14,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        if not Branch.objects.exists():
+        seeded = not Branch.objects.exists()
+        if seeded:
             self.stdout.write("The database is empty: loading the demo bank (seed_demo)…")
             call_command("seed_demo", stdout=self.stdout)
         computed = set(Period.objects.exclude(status=PeriodStatus.DRAFT).values_list("month", flat=True))
@@ -21,6 +23,11 @@ class Command(BaseCommand):
         for month in months:
             # In order: each month's rolling score reads the two before it (SCORING.md §5).
             call_command("compute_scorecards", f"{month:%Y-%m}", "--no-cascade", stdout=self.stdout)
+        if seeded:
+            # As a bank would have it: every month but the latest is finalized, the latest
+            # waits for review.
+            for period in Period.objects.order_by("month")[: max(Period.objects.count() - 1, 0)]:
+                period_finalize(month=period.month)
         latest = Period.objects.order_by("-month").first()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("LobbyStar 大堂之星 is ready at http://127.0.0.1:8000/"))
@@ -29,7 +36,6 @@ class Command(BaseCommand):
         self.stdout.write("  a lobby manager:          <employee number> / lobbystar-demo")
         if latest:
             self.stdout.write(
-                f"  Latest month: {latest.label} ({latest.get_status_display()}), "
-                f"{latest.scorecard_count} scorecards"
+                f"  Latest month: {latest.label} ({latest.get_status_display()}), {latest.scorecard_count} scorecards"
             )
         self.stdout.write("  Admin: http://127.0.0.1:8000/admin/   Health: http://127.0.0.1:8000/healthz")

@@ -251,9 +251,7 @@ def test_without_a_mystery_visit_the_other_weights_are_scaled_by_100_over_90():
     month.member(1, **ON_TARGET)
     card = month.cards().loc[1]
     assert not card["assessed_mystery"] and np.isnan(card["points_mystery"])
-    points = [
-        card[f"points_{code}"] for code in ("accounts", "effective", "ebanking", "deposits", "satisfaction")
-    ]
+    points = [card[f"points_{code}"] for code in ("accounts", "effective", "ebanking", "deposits", "satisfaction")]
     assert points == [16.67, 22.22, 22.22, 16.67, 16.67]
     # Each item is rounded, then added up: 94.45, not the 94.44 of 85 / 90.
     assert card["base"] == 94.45
@@ -627,9 +625,7 @@ def test_shuffled_input_rows_give_the_same_scorecards():
     expected = compute_scorecards(**inputs)
     rng = np.random.default_rng(7)
     shuffled = {
-        name: frame.sample(frac=1, random_state=rng).iloc[:, ::-1]
-        if isinstance(frame, pd.DataFrame)
-        else frame
+        name: frame.sample(frac=1, random_state=rng).iloc[:, ::-1] if isinstance(frame, pd.DataFrame) else frame
         for name, frame in inputs.items()
     }
     pd.testing.assert_frame_equal(compute_scorecards(**shuffled), expected)
@@ -646,12 +642,8 @@ def test_extra_columns_are_ignored():
 def test_decimals_from_the_database_are_accepted():
     inputs = busy_month().inputs()
     expected = compute_scorecards(**inputs)
-    inputs["targets"] = inputs["targets"].assign(
-        target=inputs["targets"]["target"].map(lambda v: Decimal(str(v)))
-    )
-    inputs["history"] = inputs["history"].assign(
-        score=inputs["history"]["score"].map(lambda v: Decimal(str(v)))
-    )
+    inputs["targets"] = inputs["targets"].assign(target=inputs["targets"]["target"].map(lambda v: Decimal(str(v))))
+    inputs["history"] = inputs["history"].assign(score=inputs["history"]["score"].map(lambda v: Decimal(str(v))))
     pd.testing.assert_frame_equal(compute_scorecards(**inputs), expected)
 
 
@@ -685,9 +677,7 @@ def test_the_fingerprint_ignores_row_order_and_extra_columns():
     assert len(fingerprint) == 64
     rng = np.random.default_rng(3)
     shuffled = {
-        name: frame.sample(frac=1, random_state=rng).assign(extra=1)
-        if isinstance(frame, pd.DataFrame)
-        else frame
+        name: frame.sample(frac=1, random_state=rng).assign(extra=1) if isinstance(frame, pd.DataFrame) else frame
         for name, frame in inputs.items()
     }
     assert input_fingerprint(**shuffled) == fingerprint

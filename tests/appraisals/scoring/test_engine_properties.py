@@ -113,9 +113,7 @@ def banks(draw):
         )
         history.append(month[rng.random(count) < 0.85])
     with_case = rng.random(count) < 0.15
-    closed = rng.choice(
-        pd.to_datetime(["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"]), with_case.sum()
-    )
+    closed = rng.choice(pd.to_datetime(["2025-11-01", "2025-12-01", "2026-01-01", "2026-02-01"]), with_case.sum())
     cases = pd.DataFrame(
         {
             "staff_id": ids[with_case],

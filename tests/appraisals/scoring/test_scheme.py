@@ -90,9 +90,7 @@ def test_the_highest_score_of_the_default_scheme_is_120_56():
 
 
 def test_the_highest_score_follows_the_weights():
-    only_mystery = dataclasses.replace(
-        DEFAULT_SCHEME, items=(Item("mystery", "mystery", Decimal(100), "score"),)
-    )
+    only_mystery = dataclasses.replace(DEFAULT_SCHEME, items=(Item("mystery", "mystery", Decimal(100), "score"),))
     assert only_mystery.max_score() == Decimal("105.00")
 
 

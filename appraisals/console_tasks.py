@@ -1,0 +1,12 @@
+"""Background tasks of the console. They take ids and call a service; without a broker
+(`CELERY_BROKER_URL` unset) Celery runs them eagerly, in-process."""
+
+from celery import shared_task
+
+
+@shared_task(name="appraisals.compute_month")
+def compute_month(job_id: int) -> int:
+    from appraisals.console_services import compute_job_run
+
+    compute_job_run(job_id=job_id)
+    return job_id

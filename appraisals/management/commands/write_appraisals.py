@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from appraisals.models import WriteUpScope
+from appraisals.services import PeriodError, month_parse, period_get
+from appraisals.writeups import WriteUpError, writeups_generate
+
+
+class Command(BaseCommand):
+    help = (
+        "Drafts the appraisal write-up (考核评语) of every scorecard of the month; with --year, "
+        "for January to that month. Text HR has edited is kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("month", help="YYYY-MM")
+        parser.add_argument("--year", action="store_true", help="the year from January to this month")
+
+    def handle(self, *args, month, year, **options):
+        scope = WriteUpScope.YEAR if year else WriteUpScope.MONTH
+        try:
+            period = period_get(month=month_parse(month))
+            summary = writeups_generate(period=period, scope=scope)
+        except (PeriodError, WriteUpError) as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"{period.label} ({scope}): created {summary.created}, updated {summary.updated}, "
+            f"unchanged {summary.unchanged}; HR's edited text kept in {summary.kept_edits}"
+        )

@@ -1,0 +1,291 @@
+"""The console's appraisal lists (django-tables2). Each is fed by one query with select_related,
+so a page costs the same whatever its length."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, Screen, Target, WriteUp
+from audit.models import Change
+
+ATTRS = {"class": "table"}
+
+
+def month_label(day) -> str:
+    return date_format(day, "YEAR_MONTH_FORMAT")
+
+
+def fixed(value, places: int = 2) -> str:
+    return "—" if value is None else f"{value:.{places}f}"
+
+
+class MonthColumn(tables.Column):
+    def render(self, value):
+        return month_label(value)
+
+
+class ScorecardTable(tables.Table):
+    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
+    name = tables.Column(_("姓名"), accessor="staff__name", linkify=False)
+    branch = tables.Column(_("机构"), accessor="branch__name", order_by=("branch_path",))
+    peer_group = tables.Column(_("考核组"), accessor="peer_group__name", order_by=("peer_group__code",))
+    score = tables.Column(_("总分"), attrs={"td": {"class": "num"}})
+    grade = tables.Column(_("等次"))
+    rank = tables.Column(_("名次"), attrs={"td": {"class": "num"}})
+    rolling = tables.Column(_("近三月平均"), attrs={"td": {"class": "num"}})
+    deposits = tables.Column(_("存款日均（万元）"), attrs={"td": {"class": "num"}})
+    satisfaction = tables.Column(_("满意度"), attrs={"td": {"class": "num"}})
+    bottom_flag = tables.Column(_("标记"), empty_values=())
+
+    class Meta:
+        model = Scorecard
+        fields = ()
+        sequence = (
+            "employee_no", "name", "branch", "peer_group", "score", "grade", "rank",
+            "rolling", "deposits", "satisfaction", "bottom_flag",
+        )  # fmt: skip
+        attrs = ATTRS
+        order_by = ("-score",)
+        empty_text = _("没有符合条件的考核表。可以放宽筛选条件，或先计算该月。")
+
+    def render_name(self, record, value):
+        url = reverse("console:scorecard", args=[record.period.label, record.staff.employee_no])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_score(self, value):
+        return fixed(value)
+
+    def render_rolling(self, value):
+        return fixed(value)
+
+    def render_deposits(self, value):
+        return fixed(value)
+
+    def render_satisfaction(self, value):
+        return f"{value * 100:.1f}%"
+
+    def render_rank(self, record, value):
+        return f"{value} / {record.group_size}"
+
+    def render_grade(self, record):
+        return format_html('<span class="grade grade-{}">{}</span>', record.grade, record.get_grade_display())
+
+    def render_bottom_flag(self, record):
+        return flags_html(record)
+
+
+def flags_html(card) -> str:
+    """The small badges of a scorecard; an open appeal turns the bottom flag into 复核中."""
+    badges = []
+    if card.bottom_flag:
+        if getattr(card, "under_review", False):
+            badges.append(("review", _("复核中")))
+        else:
+            badges.append(("bottom", _("末位预警")))
+    if card.veto:
+        badges.append(("veto", _("一票否决")))
+    if card.exempt:
+        badges.append(("muted", _("免排名")))
+    if card.probation:
+        badges.append(("muted", _("试用期")))
+    if card.case_opened:
+        badges.append(("case", pgettext_lazy("badge", "改进程序")))
+    return format_html_join("", '<span class="badge badge-{}">{}</span>', badges)
+
+
+class PeriodTable(tables.Table):
+    month = tables.Column(_("考核月份"))
+    status = tables.Column(_("状态"))
+    scorecard_count = tables.Column(_("考核人数"), attrs={"td": {"class": "num"}})
+    computed_at = tables.DateTimeColumn(verbose_name=_("计算时间"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Period
+        fields = ("month", "status", "scorecard_count", "computed_at")
+        attrs = ATTRS
+        empty_text = _("还没有考核月份。导入当月数据后，在下方输入月份开始计算。")
+
+    def render_month(self, record):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("console:month", args=[record.label]), month_label(record.month)
+        )
+
+
+class StaffScorecardTable(tables.Table):
+    """One person's months (staff detail, self-service history)."""
+
+    month = tables.Column(_("考核月份"), accessor="period__month")
+    score = tables.Column(_("总分"), attrs={"td": {"class": "num"}})
+    grade = tables.Column(_("等次"))
+    rank = tables.Column(_("名次"), attrs={"td": {"class": "num"}})
+    rolling = tables.Column(_("近三月平均"), attrs={"td": {"class": "num"}})
+    bottom_flag = tables.Column(_("标记"), empty_values=())
+
+    class Meta:
+        model = Scorecard
+        fields = ()
+        sequence = ("month", "score", "grade", "rank", "rolling", "bottom_flag")
+        attrs = ATTRS
+        order_by = ("-month",)
+        empty_text = _("还没有考核结果。")
+
+    def render_month(self, record, value):
+        url = reverse("console:scorecard", args=[record.period.label, record.staff.employee_no])
+        return format_html('<a href="{}">{}</a>', url, month_label(value))
+
+    def render_score(self, value):
+        return fixed(value)
+
+    def render_rolling(self, value):
+        return fixed(value)
+
+    def render_rank(self, record, value):
+        return f"{value} / {record.group_size}"
+
+    def render_grade(self, record):
+        return format_html('<span class="grade grade-{}">{}</span>', record.grade, record.get_grade_display())
+
+    def render_bottom_flag(self, record):
+        return flags_html(record)
+
+
+class CaseTable(tables.Table):
+    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
+    name = tables.Column(_("姓名"), accessor="staff__name")
+    branch = tables.Column(_("机构"), accessor="staff__branch__name")
+    opened = tables.Column(_("启动月份"), accessor="opened_period__month")
+    stage = tables.Column(_("阶段"))
+    status = tables.Column(_("状态"))
+
+    class Meta:
+        model = ImprovementCase
+        fields = ()
+        sequence = ("employee_no", "name", "branch", "opened", "stage", "status")
+        attrs = ATTRS
+        empty_text = _("没有改进程序。连续三个月末位预警时系统会自动启动第一阶段。")
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', reverse("console:case", args=[record.pk]), value)
+
+    def render_opened(self, value):
+        return month_label(value)
+
+
+class AppealTable(tables.Table):
+    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
+    name = tables.Column(_("姓名"), accessor="staff__name")
+    month = tables.Column(_("考核月份"), accessor="period__month")
+    status = tables.Column(_("状态"))
+    created_at = tables.DateTimeColumn(verbose_name=_("申诉时间"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Appeal
+        fields = ()
+        sequence = ("employee_no", "name", "month", "status", "created_at")
+        attrs = ATTRS
+        empty_text = _("没有申诉。")
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', reverse("console:appeal", args=[record.pk]), value)
+
+    def render_month(self, value):
+        return month_label(value)
+
+
+class WriteUpTable(tables.Table):
+    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
+    name = tables.Column(_("姓名"), accessor="staff__name")
+    month = tables.Column(_("考核月份"), accessor="period__month")
+    scope = tables.Column(_("范围"))
+    status = tables.Column(_("状态"))
+
+    class Meta:
+        model = WriteUp
+        fields = ()
+        sequence = ("employee_no", "name", "month", "scope", "status")
+        attrs = ATTRS
+        empty_text = _("还没有考核评语。月份计算后可生成评语草稿。")
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', reverse("console:writeup", args=[record.pk]), value)
+
+    def render_month(self, value):
+        return month_label(value)
+
+
+class TargetTable(tables.Table):
+    month = tables.Column(_("考核月份"))
+    scope = tables.Column(_("范围"), empty_values=(), order_by=("scope_kind", "branch__code", "staff__employee_no"))
+    item = tables.Column(_("指标"))
+    target = tables.Column(_("目标值"), attrs={"td": {"class": "num"}})
+    edit = tables.Column("", empty_values=(), orderable=False)
+
+    class Meta:
+        model = Target
+        fields = ()
+        sequence = ("month", "scope", "item", "target", "edit")
+        attrs = ATTRS
+        empty_text = _("该月还没有设定目标，计算时将使用方案默认目标。")
+
+    def render_month(self, value):
+        return month_label(value)
+
+    def render_scope(self, record):
+        if record.branch_id:
+            return str(record.branch)
+        if record.staff_id:
+            return str(record.staff)
+        return _("全行")
+
+    def render_target(self, record, value):
+        return f"{value:.2f} {_('万元')}" if record.item == "deposits" else f"{value:.2f}"
+
+    def render_edit(self, record):
+        return format_html('<a href="{}">{}</a>', reverse("console:target_edit", args=[record.pk]), _("修改"))
+
+
+class ScreenTable(tables.Table):
+    name = tables.Column(_("名称"))
+    branch = tables.Column(_("机构"), accessor="branch__name")
+    created_at = tables.DateTimeColumn(verbose_name=_("创建时间"), format="Y-m-d H:i")
+    last_seen_at = tables.DateTimeColumn(verbose_name=_("最近访问"), format="Y-m-d H:i", default=_("从未"))
+    revoked_at = tables.Column(_("状态"), empty_values=())
+    actions = tables.TemplateColumn(template_name="console/screens/_actions.html", verbose_name="", orderable=False)
+
+    class Meta:
+        model = Screen
+        fields = ()
+        sequence = ("name", "branch", "created_at", "last_seen_at", "revoked_at", "actions")
+        attrs = ATTRS
+        empty_text = _("还没有大屏。为一个支行创建大屏，把显示的网址打开在营业厅的屏幕上。")
+
+    def render_revoked_at(self, value):
+        return _("已停用") if value else _("使用中")
+
+
+class ChangeTable(tables.Table):
+    at = tables.DateTimeColumn(verbose_name=_("时间"), format="Y-m-d H:i")
+    user = tables.Column(_("操作人"), default=_("系统"))
+    content_type = tables.Column(_("对象类型"))
+    object_repr = tables.Column(_("对象"))
+    action = tables.Column(_("操作"))
+    fields = tables.Column(_("变更内容"), orderable=False)
+    reason = tables.Column(_("原因"))
+    source = tables.Column(_("来源"))
+
+    class Meta:
+        model = Change
+        fields = ()
+        sequence = ("at", "user", "content_type", "object_repr", "action", "fields", "reason", "source")
+        attrs = ATTRS
+        empty_text = _("没有变更记录。")
+
+    def render_content_type(self, value):
+        return value.model_class()._meta.verbose_name if value.model_class() else value.model
+
+    def render_fields(self, value):
+        parts = [f"{name}: {old} → {new}" for name, (old, new) in list(value.items())[:6]]
+        return "；".join(parts)

@@ -1,0 +1,136 @@
+"""A month's workflow: compute (as a background job), branch sign-offs, review, finalize, reopen."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from appraisals import console_services
+from appraisals.forms import ConfirmForm, MonthField, ReasonForm, SignoffForm
+from appraisals.models import Job, Period
+from appraisals.selectors import periods_recent
+from appraisals.services import PeriodError, period_finalize, period_reopen
+from appraisals.tables import PeriodTable
+from appraisals.views import selectors
+from appraisals.views.access import hr_only, hr_or_head, month_from_url, period_from_url
+from audit.models import Change
+from staff.models import Role
+from staff.selectors import membership_of
+
+
+@hr_or_head
+def month_list(request):
+    table = PeriodTable(periods_recent())
+    RequestConfig(request, paginate={"per_page": 24}).configure(table)
+    return render(request, "console/months/list.html", {"table": table})
+
+
+@hr_or_head
+def month_detail(request, month):
+    day = month_from_url(month)
+    period = Period.objects.filter(month=day).first()
+    if period is None and request.role != Role.HR:
+        return render(request, "console/months/detail.html", {"month": day, "period": None})
+    context = {"month": day, "period": period, "label": f"{day:%Y-%m}"}
+    if period is not None:
+        context.update(
+            signoff=selectors.signoff_state(period=period),
+            jobs=Job.objects.filter(kind="compute", params__month=day.isoformat())[:5],
+            changes=Change.objects.filter(source=f"recompute {period.label}").select_related("user")[:50],
+            finalize_form=ConfirmForm(),
+            reopen_form=ReasonForm(),
+            signoff_form=SignoffForm(),
+        )
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.role == Role.BRANCH_HEAD:
+            context["my_signoff"] = period.signoffs.filter(branch=membership.branch).first()
+    return render(request, "console/months/detail.html", context)
+
+
+@require_POST
+@hr_only
+def month_compute(request, month=None):
+    text = month or request.POST.get("month", "")
+    try:
+        day = MonthField().clean(text)
+    except ValidationError:
+        messages.error(request, _("月份格式应为 YYYY-MM，例如 2026-10。"))
+        return redirect("console:months")
+    job = console_services.compute_job_start(month=day, user=request.user)
+    messages.info(request, _("已开始计算 %(month)s。") % {"month": f"{day:%Y-%m}"})
+    return redirect("console:job", pk=job.pk)
+
+
+@hr_only
+def job_detail(request, pk):
+    job = get_object_or_404(Job, pk=pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"state": job.state, "done": job.done, "total": job.total, "message": job.message})
+    return render(request, "console/months/job.html", {"job": job, "month": job.params.get("month", "")[:7]})
+
+
+@require_POST
+@hr_or_head
+def month_signoff(request, month):
+    period = period_from_url(month)
+    form = SignoffForm(request.POST)
+    membership = membership_of(request.user)
+    if membership is None or membership.role != Role.BRANCH_HEAD:
+        messages.error(request, _("只有机构负责人可以签核本机构的考核结果。"))
+    elif form.is_valid():
+        try:
+            console_services.branch_signoff(
+                period=period, branch=membership.branch, user=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("已签核 %(branch)s 的考核结果。") % {"branch": membership.branch.name})
+        except PeriodError as error:
+            messages.error(request, str(error))
+    return redirect("console:month", month=month)
+
+
+@require_POST
+@hr_only
+def month_review(request, month):
+    period = period_from_url(month)
+    try:
+        missing = selectors.signoff_state(period=period)["missing"]
+        console_services.period_mark_reviewed(period=period, missing=missing, user=request.user)
+        messages.success(request, _("%(month)s 已标记为已复核。") % {"month": month})
+    except PeriodError as error:
+        messages.error(request, str(error))
+    return redirect("console:month", month=month)
+
+
+@require_POST
+@hr_only
+def month_finalize(request, month):
+    period = period_from_url(month)
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("定稿前请勾选确认。定稿后该月数据将被锁定。"))
+        return redirect("console:month", month=month)
+    try:
+        period_finalize(month=period.month, user=request.user)
+        messages.success(request, _("%(month)s 已定稿，该月数据已锁定。") % {"month": month})
+    except PeriodError as error:
+        messages.error(request, str(error))
+    return redirect("console:month", month=month)
+
+
+@require_POST
+@hr_only
+def month_reopen(request, month):
+    period = period_from_url(month)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("重开已定稿月份必须填写原因（至少 4 个字）。"))
+        return redirect("console:month", month=month)
+    try:
+        period_reopen(month=period.month, reason=form.cleaned_data["reason"], user=request.user)
+        messages.success(request, _("%(month)s 已重开，更正数据后请重新计算。") % {"month": month})
+    except PeriodError as error:
+        messages.error(request, str(error))
+    return redirect("console:month", month=month)

@@ -1,0 +1,131 @@
+"""Granting sign-ins: a Django user and the `Membership` that says what it may see.
+
+HR sees the whole bank, a branch head the subtree of their branch, a lobby manager only
+themself (CONTRACT.md §2, `grant_role`).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit.services import change_record, field_changes
+from staff.models import Branch, Membership, Role, Staff
+
+
+class RoleGrantError(ValueError):
+    """A grant that cannot be made as asked; the message says why, for the person who asked."""
+
+
+def membership_grant(
+    *,
+    username: str,
+    role: str,
+    branch_code: str | None = None,
+    employee_no: str | None = None,
+    password: str | None = None,
+    source: str = "grant_role",
+):
+    """Creates or updates the sign-in `username` with `role` and its scope; returns (user, created).
+
+    A branch head needs `branch_code`, a lobby manager `employee_no`, HR neither. A new user
+    without `password` gets an unusable one (it cannot sign in until a password is set); an
+    existing user keeps its password unless a new one is given.
+    """
+    username = (username or "").strip()
+    if not username:
+        raise RoleGrantError("A user name is required.")
+    if role not in Role.values:
+        raise RoleGrantError(f"Unknown role {role!r}: use one of {', '.join(Role.values)}.")
+    branch = staff = None
+    if role == Role.BRANCH_HEAD:
+        if not branch_code:
+            raise RoleGrantError("A branch head needs --branch CODE: the branch whose subtree they see.")
+        branch = Branch.objects.filter(code=branch_code).first()
+        if branch is None:
+            raise RoleGrantError(f"Unknown branch {branch_code!r}: no branch has that code.")
+    elif branch_code:
+        raise RoleGrantError(f"--branch is only for the branch_head role, not {role}.")
+    if role == Role.LOBBY_MANAGER:
+        if not employee_no:
+            raise RoleGrantError("A lobby manager needs --employee NO: the staff member they are.")
+        staff = Staff.objects.filter(employee_no=employee_no).first()
+        if staff is None:
+            raise RoleGrantError(f"Unknown employee {employee_no!r}: no staff member has that number.")
+    elif employee_no:
+        raise RoleGrantError(f"--employee is only for the lobby_manager role, not {role}.")
+
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        if created:
+            user = User(username=username)
+        if password is not None:
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                raise RoleGrantError(" ".join(error.messages))
+            user.set_password(password)
+        elif created:
+            user.set_unusable_password()
+        user.save()
+        membership = Membership.objects.filter(user=user).first()
+        before = _scope_of(membership) if membership else {}
+        if membership is None:
+            membership = Membership(user=user)
+        membership.role, membership.branch, membership.staff = role, branch, staff
+        membership.save()
+        changes = field_changes(before, _scope_of(membership))
+        if changes:
+            change_record(obj=membership, action="create" if not before else "update", fields=changes, source=source)
+    return user, created
+
+
+def _scope_of(membership: Membership) -> dict:
+    return {
+        "role": membership.role,
+        "branch": membership.branch.code if membership.branch_id else None,
+        "staff": membership.staff.employee_no if membership.staff_id else None,
+    }
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One sign-in to create in bulk: scope by branch id or staff id as the role needs."""
+
+    username: str
+    role: str
+    branch_id: int | None = None
+    staff_id: int | None = None
+
+
+def memberships_create_bulk(*, grants: Iterable[Grant], password: str) -> int:
+    """Creates many new sign-ins sharing one password, in a few queries (the demo's hundreds).
+
+    The password is hashed once: hashing is deliberately slow, and doing it per user would
+    take most of a minute. The user names must not exist yet.
+    """
+    grants = list(grants)
+    User = get_user_model()
+    password_hash = make_password(password)
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=grant.username, password=password_hash) for grant in grants], batch_size=1000
+        )
+        if any(user.pk is None for user in users):  # a database that returns no ids on bulk insert
+            ids = dict(User.objects.filter(username__in=[g.username for g in grants]).values_list("username", "pk"))
+            for user in users:
+                user.pk = ids[user.username]
+        Membership.objects.bulk_create(
+            [
+                Membership(user_id=user.pk, role=grant.role, branch_id=grant.branch_id, staff_id=grant.staff_id)
+                for user, grant in zip(users, grants, strict=True)
+            ],
+            batch_size=1000,
+        )
+    return len(grants)
