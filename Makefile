@@ -8,6 +8,7 @@ PORT ?= 8000
 run: setup
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py compilemessages -v0 --ignore=.venv
+	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) manage.py demo_ready
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from appraisals.models import CaseEvent, ImprovementCase, Period, Scheme, Scorecard, Target
+from appraisals.models import (
+    Acknowledgement,
+    Appeal,
+    BranchSignoff,
+    CaseEvent,
+    ImprovementCase,
+    Job,
+    Period,
+    Scheme,
+    Scorecard,
+    Screen,
+    Target,
+    WriteUp,
+)
 
 
 @admin.register(Scheme)
@@ -118,3 +131,57 @@ class ImprovementCaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that the console's services write, with their history; here to look at, not to edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ["period", "staff", "user", "at"]
+    list_select_related = ["period", "staff", "user"]
+    search_fields = ["staff__employee_no", "staff__name"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["period", "staff", "status", "created_at", "resolved_by", "resolved_at"]
+    list_filter = ["status", "period"]
+    list_select_related = ["period", "staff", "resolved_by"]
+    search_fields = ["staff__employee_no", "staff__name", "text"]
+
+
+@admin.register(BranchSignoff)
+class BranchSignoffAdmin(ReadOnlyAdmin):
+    list_display = ["period", "branch", "user", "at"]
+    list_filter = ["period"]
+    list_select_related = ["period", "branch", "user"]
+
+
+@admin.register(WriteUp)
+class WriteUpAdmin(ReadOnlyAdmin):
+    list_display = ["period", "staff", "scope", "status", "edited_by", "approved_by", "approved_at"]
+    list_filter = ["status", "scope", "period"]
+    list_select_related = ["period", "staff", "edited_by", "approved_by"]
+    search_fields = ["staff__employee_no", "staff__name"]
+
+
+@admin.register(Screen)
+class ScreenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "branch", "top_n", "rotate_seconds", "show_deposits", "last_seen_at", "revoked_at"]
+    list_filter = ["show_deposits", "name_style"]
+    list_select_related = ["branch"]
+    exclude = ["token_hash"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "state", "done", "total", "created_by", "finished_at"]
+    list_filter = ["kind", "state"]

@@ -242,7 +242,7 @@ def completion_bars_svg(
             f'<rect x="{_number(left)}" y="{_number(y_mid - bar_h / 2)}" '
             f'width="{_number(x_of(percent) - left)}" height="{_number(bar_h)}" fill="{colour}"/>'
         )
-        shown = f"{percent:.0f}%" if percent <= cap else f"{percent:.0f}% ›"
+        shown = f"{percent:.0f}%"
         # Values in a column of their own at the right, clear of the bars and the 100% line.
         body.append(_text(width - 5, y_mid + 3.5, shown, size=9, anchor="end"))
     # The grey tracks behind the bars as one path: one element draws faster than six.

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from metrics.importers import KINDS
 from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch
 
 ATTRS = {"class": "table"}
@@ -118,6 +119,9 @@ class ImportBatchTable(tables.Table):
         sequence = ("started_at", "kind", "filename", "outcome", "summary", "user")
         attrs = ATTRS
         empty_text = _("还没有导入过数据。从上面的表单上传第一个文件。")
+
+    def render_kind(self, value):
+        return KINDS[value].label if value in KINDS else value
 
     def render_summary(self, record):
         if record.errors:

@@ -13,7 +13,7 @@ from appraisals import console_services, pdf
 from appraisals.exports import ScorecardExport
 from appraisals.filters import ScorecardFilter
 from appraisals.forms import AppealForm, AppealResolveForm
-from appraisals.models import Acknowledgement, AppealStatus, Scorecard
+from appraisals.models import Acknowledgement, AppealStatus, Item, Scorecard
 from appraisals.selectors import periods_recent, scorecards_for_user
 from appraisals.services import PeriodError
 from appraisals.tables import ScorecardTable, StaffScorecardTable
@@ -68,6 +68,7 @@ def scorecard_detail(request, month, employee_no):
     appeals = selectors.appeals_for_user(user=request.user).filter(period=card.period, staff=card.staff)
     context = {
         "card": card,
+        "items": [{**item, "label": Item(item["code"]).label} for item in card.items],
         "period": card.period,
         "is_self": _is_self(request, card),
         "acknowledgement": Acknowledgement.objects.filter(period=card.period, staff=card.staff).first(),
