@@ -6,8 +6,12 @@ history through `audit.services.change_record`.
 """
 
 import datetime
+import time
+import zipfile
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,6 +154,104 @@ def compute_job_run(*, job_id: int) -> Job:
             later = "、".join(f"{m:%Y-%m}" for m in result.later_months)
             message += " " + _("之后的月份（%(later)s）也需要重新计算。") % {"later": later}
         Job.objects.filter(pk=job_id).update(state=Job.State.DONE, done=1, message=message, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def writeups_job_start(*, month: datetime.date, user) -> Job:
+    """Queues drafting the month's write-ups for every scorecard (HR's edits are kept)."""
+    from appraisals.console_tasks import generate_writeups
+
+    job = Job.objects.create(kind="writeups", params={"month": month.isoformat()}, total=1, created_by=user)
+    transaction.on_commit(lambda: generate_writeups.delay(job.pk))
+    return job
+
+
+def writeups_job_run(*, job_id: int) -> Job:
+    from appraisals.writeups import writeups_generate
+
+    return _job_run(
+        job_id=job_id,
+        work=lambda job, period: _writeups_message(
+            writeups_generate(period=period, scope="month", user=job.created_by)
+        ),
+    )
+
+
+def _writeups_message(summary) -> str:
+    return _(
+        "评语草稿：新建 %(created)d 份，更新 %(updated)d 份，未变 %(unchanged)d 份，保留人力资源部修改 %(kept)d 份。"
+    ) % {
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "kept": summary.kept_edits,
+    }
+
+
+def pdf_zip_job_start(*, month: datetime.date, language: str, user) -> Job:
+    """Queues the whole month's PDFs (one per person, one pack per sub-branch) as one zip file."""
+    from appraisals.console_tasks import month_pdf_zip
+
+    job = Job.objects.create(kind="pdf_zip", params={"month": month.isoformat(), "language": language}, created_by=user)
+    transaction.on_commit(lambda: month_pdf_zip.delay(job.pk))
+    return job
+
+
+class _JobProgress:
+    """render_month's progress, written to the job (at most every 2 s) for the console to show."""
+
+    def __init__(self, job_id: int):
+        self.job_id, self.done, self.total, self.written = job_id, 0, 0, 0.0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        Job.objects.filter(pk=self.job_id).update(total=total, done=0)
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if time.monotonic() - self.written > 2:
+            self.written = time.monotonic()
+            Job.objects.filter(pk=self.job_id).update(done=self.done)
+
+    def finish(self) -> None:
+        Job.objects.filter(pk=self.job_id).update(done=self.total)
+
+
+def pdf_zip_job_run(*, job_id: int) -> Job:
+    from appraisals.pdf.run import render_month
+
+    def work(job, period):
+        language = job.params.get("language", "zh-hans")
+        folder = Path(settings.VAR_DIR) / "pdf" / period.label
+        result = render_month(period=period, folder=folder, language=language, progress=_JobProgress(job.pk))
+        target = Path(settings.MEDIA_ROOT) / "exports" / f"scorecards-{period.label}-{language}-{job.pk}.zip"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in result.files:
+                archive.write(folder / name, arcname=name)
+        Job.objects.filter(pk=job.pk).update(result_file=str(target.relative_to(settings.MEDIA_ROOT)))
+        return _("已生成 %(scorecards)d 份个人成绩单和 %(packs)d 个支行汇总包（新渲染 %(rendered)d 个文件）。") % {
+            "scorecards": result.scorecards,
+            "packs": result.packs,
+            "rendered": result.rendered,
+        }
+
+    return _job_run(job_id=job_id, work=work)
+
+
+def _job_run(*, job_id: int, work) -> Job:
+    """Claims a queued job (guarded), runs `work(job, period)` and records its message or error."""
+    if Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING) != 1:
+        return Job.objects.get(pk=job_id)
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    try:
+        period = Period.objects.get(month=datetime.date.fromisoformat(job.params["month"]))
+        message = work(job, period)
+    except Exception as error:  # the job page shows why
+        Job.objects.filter(pk=job_id).update(state=Job.State.FAILED, message=str(error), finished_at=timezone.now())
+    else:
+        Job.objects.filter(pk=job_id).update(state=Job.State.DONE, message=message, finished_at=timezone.now())
     job.refresh_from_db()
     return job
 

@@ -10,3 +10,19 @@ def compute_month(job_id: int) -> int:
 
     compute_job_run(job_id=job_id)
     return job_id
+
+
+@shared_task(name="appraisals.generate_writeups")
+def generate_writeups(job_id: int) -> int:
+    from appraisals.console_services import writeups_job_run
+
+    writeups_job_run(job_id=job_id)
+    return job_id
+
+
+@shared_task(name="appraisals.month_pdf_zip")
+def month_pdf_zip(job_id: int) -> int:
+    from appraisals.console_services import pdf_zip_job_run
+
+    pdf_zip_job_run(job_id=job_id)
+    return job_id

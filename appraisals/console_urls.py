@@ -34,7 +34,10 @@ urlpatterns = [
     path("months/<yyyymm:month>/finalize/", months.month_finalize, name="month_finalize"),
     path("months/<yyyymm:month>/reopen/", months.month_reopen, name="month_reopen"),
     path("months/<yyyymm:month>/branches/<str:code>/pdf/", scorecards.branch_pack_pdf, name="branch_pdf"),
+    path("months/<yyyymm:month>/writeups/", months.month_writeups, name="month_writeups"),
+    path("months/<yyyymm:month>/pdf-zip/", months.month_pdf_zip, name="month_pdf_zip"),
     path("jobs/<int:pk>/", months.job_detail, name="job"),
+    path("jobs/<int:pk>/download/", months.job_download, name="job_download"),
     # scorecards
     path("months/<yyyymm:month>/scorecards/", scorecards.scorecard_list, name="scorecards"),
     path("months/<yyyymm:month>/scorecards/<str:employee_no>/", scorecards.scorecard_detail, name="scorecard"),

@@ -1,9 +1,13 @@
 """A month's workflow: compute (as a background job), branch sign-offs, review, finalize, reopen."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -62,6 +66,34 @@ def month_compute(request, month=None):
     job = console_services.compute_job_start(month=day, user=request.user)
     messages.info(request, _("已开始计算 %(month)s。") % {"month": f"{day:%Y-%m}"})
     return redirect("console:job", pk=job.pk)
+
+
+@require_POST
+@hr_only
+def month_writeups(request, month):
+    period = period_from_url(month)
+    job = console_services.writeups_job_start(month=period.month, user=request.user)
+    messages.info(request, _("已开始生成 %(month)s 的评语草稿。") % {"month": period.label})
+    return redirect("console:job", pk=job.pk)
+
+
+@require_POST
+@hr_only
+def month_pdf_zip(request, month):
+    period = period_from_url(month)
+    language = "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+    job = console_services.pdf_zip_job_start(month=period.month, language=language, user=request.user)
+    messages.info(request, _("已开始在后台打包 %(month)s 的全部 PDF。") % {"month": period.label})
+    return redirect("console:job", pk=job.pk)
+
+
+@hr_only
+def job_download(request, pk):
+    job = get_object_or_404(Job, pk=pk, state=Job.State.DONE)
+    if not job.result_file:
+        raise Http404
+    path = Path(settings.MEDIA_ROOT) / job.result_file
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 @hr_only

@@ -1,10 +1,15 @@
 """The console's actions, through its pages: the month's workflow, self-service, appeals,
 records by hand, targets, imports and the scorecards table's cost."""
 
+import io
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from appraisals.models import Acknowledgement, Appeal, BranchSignoff, Job, Period, PeriodStatus, Target
+from appraisals.models import Acknowledgement, Appeal, BranchSignoff, Job, Period, PeriodStatus, Target, WriteUp
 from audit.models import Change
 from metrics.models import AccountOpening, ImportBatch
 from tests.console.base import BaseTestCase
@@ -13,6 +18,9 @@ M = "2026-10"
 
 
 class MonthWorkflowTests(BaseTestCase):
+    def media_root(self) -> str:
+        return str(settings.MEDIA_ROOT)
+
     def test_hr_computes_a_month_as_a_background_job_and_sees_it_done(self):
         self.sign_in(self.hr_user)
         with self.captureOnCommitCallbacks(execute=True):
@@ -22,6 +30,36 @@ class MonthWorkflowTests(BaseTestCase):
         job.refresh_from_db()
         self.assertEqual(job.state, Job.State.DONE)
         self.assertContains(self.client.get(reverse("console:job", args=[job.pk])), "已计算 3 张考核表")
+
+    def test_hr_drafts_the_months_write_ups_in_the_background(self):
+        self.sign_in(self.hr_user)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(reverse("console:month_writeups", args=[M]))
+        job = Job.objects.get(kind="writeups")
+        self.assertRedirects(response, reverse("console:job", args=[job.pk]))
+        job.refresh_from_db()
+        self.assertEqual(job.state, Job.State.DONE, job.message)
+        self.assertEqual(WriteUp.objects.filter(period=self.period, scope="month").count(), 3)
+        self.assertContains(self.client.get(reverse("console:job", args=[job.pk])), "评语草稿")
+
+    def test_hr_downloads_the_whole_month_as_a_zip_built_in_the_background(self):
+        self.sign_in(self.hr_user)
+        with self.settings(VAR_DIR=Path(self.media_root())), self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("console:month_pdf_zip", args=[M]))
+        job = Job.objects.get(kind="pdf_zip")
+        self.assertEqual(job.state, Job.State.DONE, job.message)
+        response = self.client.get(reverse("console:job_download", args=[job.pk]))
+        self.assertEqual(response.status_code, 200)
+        names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
+        self.assertEqual(
+            sorted(names),
+            ["packs/110100.pdf", "packs/120100.pdf", "staff/E001.pdf", "staff/E002.pdf", "staff/E900.pdf"],
+        )
+
+    def test_a_branch_head_cannot_start_the_months_pdf_zip(self):
+        self.sign_in(self.head_user)
+        self.assertEqual(self.client.post(reverse("console:month_pdf_zip", args=[M])).status_code, 403)
+        self.assertFalse(Job.objects.exists())
 
     def test_hr_cannot_mark_reviewed_until_every_sub_branch_has_signed_off(self):
         self.sign_in(self.hr_user)
