@@ -152,11 +152,22 @@ class StaffScorecardTable(tables.Table):
         return flags_html(record)
 
 
-class CaseTable(tables.Table):
+class StaffRowTable(tables.Table):
+    """A list of things that each belong to one staff member: number, and the name linking to
+    the thing itself through the console URL named by `detail_view`."""
+
+    detail_view = ""
     employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
     name = tables.Column(_("姓名"), accessor="staff__name")
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', reverse(self.detail_view, args=[record.pk]), value)
+
+
+class CaseTable(StaffRowTable):
+    detail_view = "console:case"
     branch = tables.Column(_("机构"), accessor="staff__branch__name")
-    opened = tables.Column(_("启动月份"), accessor="opened_period__month")
+    opened = MonthColumn(_("启动月份"), accessor="opened_period__month")
     stage = tables.Column(_("阶段"))
     status = tables.Column(_("状态"))
 
@@ -167,17 +178,10 @@ class CaseTable(tables.Table):
         attrs = ATTRS
         empty_text = _("没有改进程序。连续三个月末位预警时系统会自动启动第一阶段。")
 
-    def render_name(self, record, value):
-        return format_html('<a href="{}">{}</a>', reverse("console:case", args=[record.pk]), value)
 
-    def render_opened(self, value):
-        return month_label(value)
-
-
-class AppealTable(tables.Table):
-    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
-    name = tables.Column(_("姓名"), accessor="staff__name")
-    month = tables.Column(_("考核月份"), accessor="period__month")
+class AppealTable(StaffRowTable):
+    detail_view = "console:appeal"
+    month = MonthColumn(_("考核月份"), accessor="period__month")
     status = tables.Column(_("状态"))
     created_at = tables.DateTimeColumn(verbose_name=_("申诉时间"), format="Y-m-d H:i")
 
@@ -188,17 +192,10 @@ class AppealTable(tables.Table):
         attrs = ATTRS
         empty_text = _("没有申诉。")
 
-    def render_name(self, record, value):
-        return format_html('<a href="{}">{}</a>', reverse("console:appeal", args=[record.pk]), value)
 
-    def render_month(self, value):
-        return month_label(value)
-
-
-class WriteUpTable(tables.Table):
-    employee_no = tables.Column(_("员工编号"), accessor="staff__employee_no")
-    name = tables.Column(_("姓名"), accessor="staff__name")
-    month = tables.Column(_("考核月份"), accessor="period__month")
+class WriteUpTable(StaffRowTable):
+    detail_view = "console:writeup"
+    month = MonthColumn(_("考核月份"), accessor="period__month")
     scope = tables.Column(_("范围"))
     status = tables.Column(_("状态"))
 
@@ -209,15 +206,9 @@ class WriteUpTable(tables.Table):
         attrs = ATTRS
         empty_text = _("还没有考核评语。月份计算后可生成评语草稿。")
 
-    def render_name(self, record, value):
-        return format_html('<a href="{}">{}</a>', reverse("console:writeup", args=[record.pk]), value)
-
-    def render_month(self, value):
-        return month_label(value)
-
 
 class TargetTable(tables.Table):
-    month = tables.Column(_("考核月份"))
+    month = MonthColumn(_("考核月份"))
     scope = tables.Column(_("范围"), empty_values=(), order_by=("scope_kind", "branch__code", "staff__employee_no"))
     item = tables.Column(_("指标"))
     target = tables.Column(_("目标值"), attrs={"td": {"class": "num"}})
@@ -229,9 +220,6 @@ class TargetTable(tables.Table):
         sequence = ("month", "scope", "item", "target", "edit")
         attrs = ATTRS
         empty_text = _("该月还没有设定目标，计算时将使用方案默认目标。")
-
-    def render_month(self, value):
-        return month_label(value)
 
     def render_scope(self, record):
         if record.branch_id:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from audit.models import Change
 from audit.services import change_record, field_changes
-from metrics.importers import KINDS, import_file
-from metrics.models import RECORD_MODELS, MonthLock
+from metrics.importers import KINDS, import_file, locked_months
+from metrics.models import RECORD_MODELS
 from metrics.pseudonyms import customer_hash
 
 
@@ -91,11 +91,11 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
     months = {values["date"].replace(day=1)} if values.get("date") else set()
     if record is not None:
         months.add(record.date.replace(day=1))
-    locked = MonthLock.objects.filter(month__in=months).order_by("month").first()
+    locked = sorted(months & locked_months())
     if locked:
         raise RecordError(
             _("%(month)s 已定稿，记录不能新增或修改；如需更正请先由人力资源部重开该月。")
-            % {"month": f"{locked.month:%Y-%m}"}
+            % {"month": f"{locked[0]:%Y-%m}"}
         )
     with transaction.atomic():
         if record is None:

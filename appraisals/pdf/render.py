@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -78,10 +79,9 @@ def _percent(value, places: int = 1) -> str:
 
 
 def month_title(period: str) -> str:
+    """2026年10月 / October 2026: Django's year-month format of the active language."""
     year, month = (int(part) for part in period.split("-"))
-    if translation.get_language() == "en":
-        return datetime.date(year, month, 1).strftime("%B %Y")
-    return f"{year}年{month}月"
+    return date_format(datetime.date(year, month, 1), "YEAR_MONTH_FORMAT")
 
 
 def _chart_month(label: str) -> str:

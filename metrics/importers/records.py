@@ -9,7 +9,6 @@ through model instances.
 from __future__ import annotations
 
 import datetime
-import hmac
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from metrics.models import (
     Record,
     Severity,
 )
+from metrics.pseudonyms import customer_hash
 from staff.models import Staff
 
 COMMON_COLUMNS = (
@@ -321,15 +321,10 @@ def _different_content_message(ref: str, fields: dict) -> str:
 
 
 def customer_hashes(rows: Rows) -> pd.Series:
-    """Customer references become keyed hashes here; the clear text goes no further.
-
-    The same HMAC-SHA256 as `metrics.pseudonyms.customer_hash` (a test holds them equal),
-    through hmac.digest's one-shot C path: four times quicker on a million customers."""
-    key = settings.CUSTOMER_REF_KEY.encode()
-    return map_unique(
-        rows.value("customer_ref"),
-        lambda reference: hmac.digest(key, reference.strip().encode(), "sha256").hex(),
-    )
+    """Customer references become keyed hashes here; the clear text goes no further. Each
+    distinct customer is hashed once."""
+    key = settings.CUSTOMER_REF_KEY
+    return map_unique(rows.value("customer_ref"), lambda reference: customer_hash(reference, key=key))
 
 
 def _optional_text(rows: Rows, name: str) -> pd.Series:
