@@ -15,22 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from appraisals.models import ScopeKind, Target, TargetItem
 from audit.models import Change
 from audit.services import changes_record_bulk
-from metrics.importers import (
-    Choice,
-    Column,
+from core.imports.cells import Choice, Column, Month, Number, Text
+from core.imports.kinds import (
+    UPDATE_REASON,
     ImportContext,
     KindSpec,
-    Month,
-    Number,
     Plan,
     Rows,
-    Text,
     finalized_message,
     history_source,
-    locked_months,
     register,
 )
-from metrics.importers.base import UPDATE_REASON
 from staff.models import Level
 from staff.selectors import branch_scopes, staff_ids_by_employee_no
 
@@ -73,7 +68,7 @@ def prepare_targets(rows: Rows, context: ImportContext) -> Plan:
     rows.value("scope")
     branches = branch_scopes()
     staff_ids = staff_ids_by_employee_no(employee_nos=[s for s in scopes if s])
-    locked = locked_months()
+    locked = context.locked_months
     parsed: list[TargetRow] = []
     seen: dict[tuple, int] = {}
     for position in range(len(rows)):

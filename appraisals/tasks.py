@@ -1,28 +1,23 @@
-"""Celery tasks: each takes ids and plain parameters and calls one service."""
+"""Celery tasks of the appraisal side. They take ids and call a service; without a broker
+(`CELERY_BROKER_URL` unset) Celery runs them eagerly, in-process."""
+
+import datetime
 
 from celery import shared_task
+from django.db import transaction
 
-from appraisals.pdf.run import unit_render_from_db
+from appraisals.models import Job
+from appraisals.services.jobs import job_create, job_run
 
 
-@shared_task(name="appraisals.render_scorecard_unit", acks_late=True)
-def render_scorecard_unit(
-    *,
-    period_month: str,
-    unit_code: str,
-    folder: str,
-    language: str,
-    people: list[str],
-    pack: bool,
-    generated_at: str | None = None,
-) -> list[str]:
-    """Renders one sub-branch's stale files of a month (see appraisals.pdf.run)."""
-    return unit_render_from_db(
-        period_month=period_month,
-        unit_code=unit_code,
-        folder=folder,
-        language=language,
-        people=people,
-        pack=pack,
-        generated_at=generated_at,
-    )
+@shared_task(name="appraisals.run_job", acks_late=True)
+def run_job(job_id: int) -> int:
+    job_run(job_id=job_id)
+    return job_id
+
+
+def job_start(*, kind: str, month: datetime.date, user, **params) -> Job:
+    """Creates a job and queues it once the surrounding transaction has committed."""
+    job = job_create(kind=kind, month=month, user=user, **params)
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job

@@ -232,8 +232,8 @@ def naive_sample(month: datetime.date, sample: int) -> float:
     """The path we did not take: per staff member, one ORM aggregate per kind of record."""
     from django.db.models import Avg, Count, Q
 
+    from core.months import month_bounds
     from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback
-    from metrics.selectors import month_bounds
     from staff.models import Staff
 
     first, last, days = month_bounds(month)
@@ -262,7 +262,7 @@ def child(database: str, staff: int, records: int) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from appraisals.services import period_compute
+    from appraisals.services.periods import period_compute
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

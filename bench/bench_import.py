@@ -97,7 +97,7 @@ def child(database: str, folder: Path) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from metrics.importers import import_file
+    from metrics.services import import_file
 
     call_command("migrate", verbosity=0)
     for kind in ("branches", "staff"):

@@ -4,7 +4,7 @@
 
 Builds a throwaway SQLite bank (10 tier-1 branches, sub-branches of 25 lobby managers, 12
 months of scorecards inserted directly, write-ups drafted by the real generator), then renders
-the last month with `appraisals.pdf.run.render_month` — every person's PDF and every
+the last month with `reports.pdf.run.render_month` — every person's PDF and every
 sub-branch's pack — and, in the same run, the naive path on a sample: for each person, their
 data read alone and a fresh `HTML(string=...).write_pdf()` with the installed CJK font. Prints
 scorecards per second for both, the ratio, the total time and the peak memory.
@@ -56,9 +56,9 @@ def setup_django(database: Path) -> None:
 
 
 def month_list(last: datetime.date, count: int) -> list[datetime.date]:
-    from appraisals.selectors import month_shift
+    from core.months import month_add
 
-    return [month_shift(last, offset) for offset in range(-(count - 1), 1)]
+    return [month_add(last, offset) for offset in range(-(count - 1), 1)]
 
 
 def build_bank(*, staff_count: int, months: list[datetime.date], seed: int = 7) -> dict:
@@ -252,8 +252,8 @@ def naive_pdf(card) -> bytes:
     installed (uncut) CJK font, one write_pdf."""
     from weasyprint import HTML
 
-    from appraisals.pdf import render
-    from appraisals.pdf.data import month_pages
+    from reports.pdf import render
+    from reports.pdf.data import month_pages
 
     month = month_pages(period=card.period, staff_ids=[card.staff_id])
     html = render.document_html(month=month, units=[], own_pages=month.pages, language="zh-hans")
@@ -296,8 +296,8 @@ def main() -> int:
         from django.db import connection
 
         from appraisals.models import Period, Scorecard, WriteUpScope
-        from appraisals.pdf.run import Progress, render_month
-        from appraisals.writeups import writeups_generate
+        from appraisals.services.writeups import writeups_generate
+        from reports.pdf.run import Progress, render_month
 
         last = datetime.date(2026, 10, 1)
         months = month_list(last, MONTHS)

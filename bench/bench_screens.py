@@ -265,8 +265,8 @@ def main():
         django.setup()
         from django.core.management import call_command
 
-        from appraisals.screens import selectors
-        from appraisals.screens.services import screen_create
+        from screens import selectors
+        from screens.services import screen_create
 
         started = time.perf_counter()
         call_command("migrate", verbosity=0)

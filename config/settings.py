@@ -32,10 +32,16 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    # The rooms, from the ground up (docs/architecture.md): each imports only those above it in this list.
+    "core",
     "audit",
     "staff",
     "metrics",
     "appraisals",
+    "reports",
+    "screens",
+    "console",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "console.middleware.LobbyStarErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

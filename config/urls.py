@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from appraisals.views import auth as console_auth
 from config import views
+from console.views import auth as console_auth
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -10,6 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", console_auth.ConsoleLoginView.as_view(), name="login"),
     path("accounts/logout/", console_auth.logout_view, name="logout"),
-    path("screens/", include("appraisals.screens.urls")),
-    path("", include("appraisals.console_urls")),
+    path("screens/", include("screens.urls")),
+    path("", include("console.urls")),
 ]

@@ -1,6 +1,5 @@
 """Reads of the facts that other apps may use: above all the actuals of a month (SCORING.md §1)."""
 
-import calendar
 import datetime
 from decimal import Decimal
 
@@ -9,7 +8,8 @@ from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum
 from django.db.models.expressions import Func
 from django.http import Http404
 
-from metrics.models import RECORD_MODELS, AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch
+from core.months import month_bounds
+from metrics.models import RECORD_MODELS, AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch, MonthLock
 from staff.selectors import scoped_for_user
 
 ACTUAL_COLUMNS = [
@@ -46,68 +46,71 @@ class DayOfMonth(Func):
         return self.as_sql(compiler, connection, template="EXTRACT(DAY FROM %(expressions)s)::integer")
 
 
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date, int]:
-    first = month.replace(day=1)
-    days = calendar.monthrange(first.year, first.month)[1]
-    return first, first.replace(day=days), days
+# What counts, SCORING.md §1 — the one place these rules are written.
+GOOD_RATING = 4  # a rating of 4 or 5 is a satisfied customer
+RATING = Q(kind="rating")
+GOOD = Q(kind="rating", rating__gte=GOOD_RATING)
+INSPECTION = Q(kind="inspection")
+PRAISE = Q(kind="praise")
+COMPLAINT = Q(kind="complaint", upheld=True, severity="normal")  # upheld, normal severity
+MAJOR_COMPLAINT = Q(kind="complaint", upheld=True, severity="major")  # upheld, major: the veto
+
+
+def _record_aggregates(span: Q, *, effective_threshold: Decimal, days: int | None = None) -> list[QuerySet]:
+    """One aggregate query per kind of record, grouped by staff member, over the records in `span`.
+
+    With `days` (a calendar month's length), deposits also carry the month's daily-average
+    weighting Σ amount × (D − d + 1)."""
+    deposit_sums = {"total": Sum("amount")}
+    if days is not None:
+        deposit_sums["weighted"] = Sum(F("amount") * (days + 1 - DayOfMonth("date")))
+    return [
+        AccountOpening.objects.filter(span)
+        .values("staff_id")
+        .annotate(accounts=Count("id"), effective=Count("id", filter=Q(avg_assets__gte=effective_threshold))),
+        EbankingSale.objects.filter(span, activated=True).values("staff_id").annotate(ebanking=Count("id")),
+        Deposit.objects.filter(span).values("staff_id").annotate(**deposit_sums),
+        Feedback.objects.filter(span)
+        .values("staff_id")
+        .annotate(
+            ratings=Count("id", filter=RATING),
+            ratings_good=Count("id", filter=GOOD),
+            inspections=Count("id", filter=INSPECTION),
+            inspection_sum=Sum("score", filter=INSPECTION),
+            praise=Count("id", filter=PRAISE),
+            complaints=Count("id", filter=COMPLAINT),
+            major_complaints=Count("id", filter=MAJOR_COMPLAINT),
+        ),
+    ]
+
+
+COUNT_COLUMNS = (
+    "accounts",
+    "effective",
+    "ebanking",
+    "ratings",
+    "ratings_good",
+    "inspections",
+    "praise",
+    "complaints",
+    "major_complaints",
+)
 
 
 def actuals(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFrame:
-    """Per staff member, what they did in the month: one aggregate query per kind of record.
+    """Per staff member, what they did in the month (SCORING.md §1), for the engine.
 
     `deposits` is the month's daily-average contribution Σ amount × (D − d + 1) / D in 万元;
-    `deposits_total` the plain sum in 万元 (SCORING.md §1).
+    `deposits_total` the plain sum in 万元.
     """
     first, last, days = month_bounds(month)
-    in_month = Q(date__gte=first, date__lte=last)
-
-    accounts = (
-        AccountOpening.objects.filter(in_month)
-        .values("staff_id")
-        .annotate(
-            accounts=Count("id"),
-            effective=Count("id", filter=Q(avg_assets__gte=effective_threshold)),
-        )
-    )
-    ebanking = EbankingSale.objects.filter(in_month, activated=True).values("staff_id").annotate(ebanking=Count("id"))
-    deposits = (
-        Deposit.objects.filter(in_month)
-        .values("staff_id")
-        .annotate(
-            weighted=Sum(F("amount") * (days + 1 - DayOfMonth("date"))),
-            total=Sum("amount"),
-        )
-    )
-    feedback = (
-        Feedback.objects.filter(in_month)
-        .values("staff_id")
-        .annotate(
-            ratings=Count("id", filter=Q(kind="rating")),
-            ratings_good=Count("id", filter=Q(kind="rating", rating__gte=4)),
-            inspections=Count("id", filter=Q(kind="inspection")),
-            inspection_sum=Sum("score", filter=Q(kind="inspection")),
-            praise=Count("id", filter=Q(kind="praise")),
-            complaints=Count("id", filter=Q(kind="complaint", upheld=True, severity="normal")),
-            major_complaints=Count("id", filter=Q(kind="complaint", upheld=True, severity="major")),
-        )
-    )
-
-    frames = [pd.DataFrame.from_records(list(query)) for query in (accounts, ebanking, deposits, feedback)]
+    queries = _record_aggregates(Q(date__gte=first, date__lte=last), effective_threshold=effective_threshold, days=days)
+    frames = [pd.DataFrame.from_records(list(query)) for query in queries]
     frames = [frame.set_index("staff_id") for frame in frames if not frame.empty]
     if not frames:
         return pd.DataFrame(columns=ACTUAL_COLUMNS)
     table = pd.concat(frames, axis=1)
-    for column in (
-        "accounts",
-        "effective",
-        "ebanking",
-        "ratings",
-        "ratings_good",
-        "inspections",
-        "praise",
-        "complaints",
-        "major_complaints",
-    ):
+    for column in COUNT_COLUMNS:
         table[column] = table[column].fillna(0).astype("int64") if column in table else 0
     for column in ("weighted", "total", "inspection_sum"):
         table[column] = table[column].astype("float64") if column in table else float("nan")
@@ -115,6 +118,38 @@ def actuals(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFra
     table["deposits_total"] = table["total"].fillna(0.0) / 10000.0
     table["mystery"] = table["inspection_sum"] / table["inspections"].where(table["inspections"] > 0)
     return table.reset_index()[ACTUAL_COLUMNS]
+
+
+TOTAL_FIELDS = (*COUNT_COLUMNS, "deposits_total")
+
+
+def record_totals(
+    *,
+    staff_ids,
+    first: datetime.date,
+    last: datetime.date,
+    effective_threshold: Decimal = Decimal("10000"),
+) -> dict[int, dict]:
+    """Per staff member, counts and sums of the records dated `first`..`last` inclusive, for the
+    write-ups: the raw counts a sentence can cite (how many ratings, how many of them good)
+    rather than the smoothed rate the engine scores. The same aggregates as `actuals`.
+
+    Every id asked for is in the answer, with zeros where there was nothing; `deposits_total`
+    is the plain sum in 万元, as a Decimal.
+    """
+    ids = sorted(set(staff_ids))
+    totals = {staff_id: {**dict.fromkeys(COUNT_COLUMNS, 0), "deposits_total": Decimal("0")} for staff_id in ids}
+    if not ids:
+        return totals
+    span = Q(staff_id__in=ids, date__gte=first, date__lte=last)
+    for query in _record_aggregates(span, effective_threshold=effective_threshold):
+        for row in query:
+            staff_id = row.pop("staff_id")
+            row.pop("inspection_sum", None)
+            if "total" in row:
+                row = {"deposits_total": Decimal(row.pop("total") or 0) / 10000}
+            totals[staff_id].update(row)
+    return totals
 
 
 def last_imports() -> dict[str, ImportBatch]:
@@ -149,3 +184,8 @@ def records_for_user(*, user, kind: str) -> QuerySet:
         raise Http404(kind)
     query = RECORD_MODELS[kind].objects.select_related("staff")
     return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
+
+
+def locked_months() -> set[datetime.date]:
+    """The months closed to new and changed records (finalized)."""
+    return set(MonthLock.objects.values_list("month", flat=True))

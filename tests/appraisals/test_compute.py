@@ -5,12 +5,11 @@ from decimal import Decimal
 
 from django.test import TestCase
 
-from appraisals.exports import SCORECARD_COLUMNS, ScorecardExport
 from appraisals.models import CaseStatus, ImprovementCase, Period, PeriodStatus, Scheme, Scorecard, Target
 from appraisals.scoring import DEFAULT_SCHEME
-from appraisals.services import (
+from appraisals.services.cases import case_close
+from appraisals.services.periods import (
     PeriodError,
-    case_close,
     period_compute,
     period_finalize,
     period_reopen,
@@ -18,6 +17,7 @@ from appraisals.services import (
 )
 from audit.models import Change
 from metrics.models import MonthLock
+from reports.exports import SCORECARD_COLUMNS, ScorecardExport
 from staff.models import Absence
 from tests import factories
 
@@ -204,7 +204,9 @@ class PeriodWorkflowTests(ComputeTestCase):
 
     def test_the_month_moves_draft_computed_reviewed_finalized(self):
         self.assertEqual(Period.objects.get().status, PeriodStatus.COMPUTED)
-        period_review(month=OCTOBER)
+        with self.assertRaisesMessage(PeriodError, "未签核"):
+            period_review(month=OCTOBER)
+        period_review(month=OCTOBER, without_signoffs=True, reason="支行行长休假，人力资源部代为复核")
         period = period_finalize(month=OCTOBER)
         self.assertEqual(period.status, PeriodStatus.FINALIZED)
         transitions = Change.objects.filter(action="transition").order_by("id")

@@ -8,8 +8,7 @@ from django.test import TestCase
 
 from appraisals.models import ScopeKind, Target
 from audit.models import Change
-from metrics.importers import import_file
-from metrics.services import month_lock
+from metrics.services import import_file, month_lock
 from tests import factories
 
 TODAY = datetime.date(2026, 11, 29)

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, TestCase
 
 from appraisals.models import Period, WriteUp, WriteUpStatus
-from appraisals.services import period_compute
-from appraisals.writeups import (
+from appraisals.services.periods import period_compute
+from appraisals.services.writeups import (
     WriteUpError,
     approximate,
     rounded_en,
@@ -24,7 +24,7 @@ from appraisals.writeups import (
 )
 from audit.services import changes_for_object
 from tests import factories
-from tests.appraisals.pdf_helpers import OCTOBER, lobby_bank
+from tests.reports.pdf_helpers import OCTOBER, lobby_bank
 
 FACTS = {
     "version": 1,

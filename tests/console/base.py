@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from appraisals.models import Appeal, ImprovementCase, Screen, Target, WriteUp
-from appraisals.services import period_compute
+from appraisals.services.periods import period_compute
 from staff.models import Membership, Role
 from tests import factories
 

@@ -5,8 +5,8 @@ import subprocess
 from django.test import Client
 from django.urls import reverse
 
-from appraisals import console_urls
 from appraisals.models import Job
+from console import urls as console_urls
 from tests.console.base import OLIVIA_NAME, BaseTestCase
 
 M = "2026-10"

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from appraisals.models import Period, PeriodStatus, Scheme, Scorecard
 from appraisals.scoring import DEFAULT_SCHEME
-from appraisals.screens.selectors import screen_payload_cache_clear
-from appraisals.screens.services import screen_create, screen_revoke
+from screens.selectors import screen_payload_cache_clear
+from screens.services import screen_create, screen_revoke
 from staff.models import Staff
 from tests import factories
 from tests.e2e.conftest import artifacts_dir

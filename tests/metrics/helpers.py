@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from django.test import TestCase
 
-from metrics.importers import ImportResult, import_file
+from metrics.services import ImportResult, import_file
 
 TODAY = datetime.date(2026, 4, 30)
 

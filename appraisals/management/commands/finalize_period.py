@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals.services import PeriodError, month_parse, period_finalize
+from appraisals.services.periods import PeriodError, period_finalize
+from core.months import month_parse
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals.services import PeriodError, month_parse, period_reopen
+from appraisals.services.periods import PeriodError, period_reopen
+from core.months import month_parse
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from appraisals.models import WriteUpScope
-from appraisals.services import PeriodError, month_parse, period_get
-from appraisals.writeups import WriteUpError, writeups_generate
+from appraisals.services.periods import PeriodError, period_get
+from appraisals.services.writeups import WriteUpError, writeups_generate
+from core.months import month_parse
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.importers import KINDS, import_file
+from core.imports.kinds import KINDS
+from metrics.services import import_file
 
 
 class Command(BaseCommand):

@@ -1,0 +1,427 @@
+"""A month of appraisals (SCORING.md §6): computing it, and moving it through its states."""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisals import selectors
+from appraisals.models import (
+    CaseEvent,
+    CaseStage,
+    CaseStatus,
+    ImprovementCase,
+    Period,
+    PeriodStatus,
+    Scheme,
+    Scorecard,
+)
+from appraisals.scoring import compute_scorecards, input_fingerprint
+from audit.models import Change
+from audit.services import change_record, changes_record_bulk, field_changes
+from core.bulk import insert_rows, model_columns
+from core.errors import LobbyStarError
+from metrics.selectors import actuals
+from metrics.services import month_lock, month_unlock
+from staff.models import Position
+
+
+class PeriodError(LobbyStarError):
+    """A month cannot do what was asked; the message says why, for a person to read."""
+
+
+@dataclass
+class ComputeResult:
+    period: Period
+    scorecards: int
+    flagged: int
+    cases_opened: list[int] = field(default_factory=list)
+    cases_withdrawn: list[int] = field(default_factory=list)
+    changes: int = 0
+    later_months: list[datetime.date] = field(default_factory=list)
+
+
+# The items the export names (CONTRACT.md §3); a scheme scores these and no others.
+CONTRACT_ITEMS = ["accounts", "effective", "ebanking", "deposits", "satisfaction", "mystery"]
+
+# The fields whose change after a reopen is written down (SCORING.md §6).
+WATCHED_FIELDS = [
+    "score",
+    "grade",
+    "rank",
+    "percentile",
+    "rolling",
+    "bottom_flag",
+    "veto",
+    "exempt",
+    "base",
+    "bonus",
+    "deduction",
+]
+
+
+def _texts(values: pd.Series, places: int) -> list[str | None]:
+    """Decimals as exact text for the database (the engine has already rounded them)."""
+    return [None if pd.isna(value) else f"{value:.{places}f}" for value in values]
+
+
+def _numbers(values: pd.Series) -> list:
+    """Plain JSON numbers: whole numbers as int, others to 4 decimals, NaN as null."""
+    return [None if pd.isna(v) else (int(v) if float(v).is_integer() else round(float(v), 4)) for v in values]
+
+
+def _scorecard_columns(
+    frame: pd.DataFrame, *, period, scheme, scheme_data, staff: pd.DataFrame, fingerprint: str, now, cases: set
+) -> dict[str, list]:
+    """The engine's frame as database-ready columns of `Scorecard`, for one bulk insert.
+
+    Building columns rather than model instances keeps writing 20,000 scorecards to well
+    under a second: no per-field preparation by the ORM.
+    """
+    placed = staff.set_index("staff_id").loc[frame["staff_id"]]
+    # branch_path is nearest first (outlet … tier-1 branch, head office): the peer group is
+    # the one before last, or the head office itself for somebody placed there.
+    paths = placed["branch_path"]
+    peer_groups = [path[-2] if len(path) >= 2 else path[-1] for path in paths]
+    items = {}
+    for item in scheme_data.items:
+        code = item.code
+        items[code] = zip(
+            _numbers(frame[code]),
+            _numbers(frame[f"target_{code}"]),
+            _numbers(frame[f"completion_{code}"]),
+            frame[f"assessed_{code}"].astype(bool),
+            _numbers(frame[f"points_{code}"]),
+            strict=True,
+        )
+    weights = {item.code: str(item.weight) for item in scheme_data.items}
+    items_json = [
+        json.dumps(
+            [
+                {
+                    "code": code,
+                    "weight": weights[code],
+                    "actual": actual,
+                    "target": target,
+                    "completion": completion,
+                    "assessed": bool(assessed),
+                    "points": points,
+                }
+                for code, (actual, target, completion, assessed, points) in zip(items, row, strict=True)
+            ],
+            ensure_ascii=False,
+        )
+        for row in zip(*items.values(), strict=True)
+    ]
+    bottom_json = [
+        json.dumps(
+            {
+                "position": position,
+                "k": k,
+                "median": median,
+                "relative": bool(relative),
+                "absolute": bool(absolute),
+                "case_rule": bool(case_rule),
+            }
+        )
+        for position, k, median, relative, absolute, case_rule in zip(
+            _numbers(frame["bottom_position"]),
+            _numbers(frame["bottom_k"]),
+            _numbers(frame["group_median"]),
+            frame["relative_test"],
+            frame["absolute_test"],
+            frame["case_rule"],
+            strict=True,
+        )
+    ]
+    count = len(frame)
+    as_ints = lambda name: frame[name].astype("int64").tolist()  # noqa: E731
+    as_bools = lambda name: frame[name].astype(bool).tolist()  # noqa: E731
+    computed_at = connection.ops.adapt_datetimefield_value(now)
+    values = {
+        "period": [period.pk] * count,
+        "staff": frame["staff_id"].astype("int64").tolist(),
+        "branch": placed["branch_id"].astype("int64").tolist(),
+        "peer_group": peer_groups,
+        "branch_path": placed["branch_path_text"].tolist(),
+        "scheme": [scheme.pk] * count,
+        "input_fingerprint": [fingerprint] * count,
+        "computed_at": [computed_at] * count,
+        "days_in_month": as_ints("days_in_month"),
+        "present_days": as_ints("present_days"),
+        "accounts": as_ints("accounts"),
+        "effective": as_ints("effective"),
+        "ebanking": as_ints("ebanking"),
+        "deposits": _texts(frame["deposits"], 4),
+        "deposits_total": _texts(frame["deposits_total"], 4),
+        "satisfaction": _texts(frame["satisfaction"], 4),
+        "mystery": _texts(frame["mystery"], 2),
+        "praise": as_ints("praise"),
+        "complaints": as_ints("complaints"),
+        "major_complaints": as_ints("major_complaints"),
+        **{
+            f"points_{code}": _texts(frame[f"points_{code}"], 2) if f"points_{code}" in frame else [None] * count
+            for code in CONTRACT_ITEMS
+        },
+        "items": items_json,
+        "base": _texts(frame["base"], 2),
+        "bonus": _texts(frame["bonus"], 2),
+        "deduction": _texts(frame["deduction"], 2),
+        "score": _texts(frame["score"], 2),
+        "grade": frame["grade"].tolist(),
+        "veto": as_bools("veto"),
+        "exempt": as_bools("exempt"),
+        "probation": as_bools("probation"),
+        "rank": [None if pd.isna(rank) else int(rank) for rank in frame["rank"]],
+        "group_size": as_ints("group_size"),
+        "percentile": _texts(frame["percentile"], 4),
+        "rolling": _texts(frame["rolling"], 2),
+        "eligible": as_bools("eligible"),
+        "bottom_flag": as_bools("bottom_flag"),
+        "case_opened": [int(staff_id) in cases for staff_id in frame["staff_id"]],
+        "bottom_detail": bottom_json,
+    }
+    return model_columns(Scorecard, values)
+
+
+def _snapshot(period: Period) -> dict[int, dict]:
+    return {
+        row["staff_id"]: row
+        for row in Scorecard.objects.filter(period=period).values("id", "staff_id", *WATCHED_FIELDS)
+    }
+
+
+@transaction.atomic
+def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
+    """Computes or recomputes a month (SCORING.md §1–§5) and writes its scorecards in bulk.
+
+    Refused for a finalized month. After a reopen, every changed score, grade, rank and flag
+    is written to the history with the reopen's reason.
+    """
+    month = month.replace(day=1)
+    period, _created = Period.objects.get_or_create(month=month)
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status == PeriodStatus.FINALIZED:
+        raise PeriodError(
+            _("%(month)s 已定稿，不能重新计算；如需更正，请先填写原因重开该月。") % {"month": period.label}
+        )
+    # A reopened month is recomputed under the scheme it was finalized with, so a correction
+    # changes only what the corrected records change.
+    try:
+        scheme = period.scheme if (period.reopened_at and period.scheme) else selectors.scheme_current()
+    except Scheme.DoesNotExist:
+        raise PeriodError(_("没有启用的大堂经理考核方案：请在管理后台「考核方案」中启用一个版本。")) from None
+    scheme_data = selectors.scheme_data(scheme)
+
+    staff = selectors.engine_staff(month=month, position=scheme_data.position or Position.LOBBY_MANAGER)
+    inputs = {
+        "period": month,
+        "staff": staff,
+        "actuals": actuals(month=month, effective_threshold=scheme_data.effective_threshold),
+        "absences": selectors.engine_absences(month=month, staff_ids=staff["staff_id"]),
+        "targets": selectors.engine_targets(month=month),
+        "history": selectors.engine_history(
+            month=month, months=max(scheme_data.rolling_months, scheme_data.case_consecutive)
+        ),
+        "cases": selectors.engine_cases(month=month),
+        "scheme": scheme_data,
+    }
+    result = compute_scorecards(**inputs)
+    fingerprint = input_fingerprint(**inputs)
+    now = timezone.now()
+
+    before = _snapshot(period) if period.reopened_at else {}
+    Scorecard.objects.filter(period=period).delete()
+    opened, withdrawn = _cases_apply(period=period, result=result, user=user)
+    open_from_this_month = set(
+        ImprovementCase.objects.filter(opened_period=period, status=CaseStatus.OPEN).values_list("staff_id", flat=True)
+    )
+    columns = _scorecard_columns(
+        result,
+        period=period,
+        scheme=scheme,
+        scheme_data=scheme_data,
+        staff=staff,
+        fingerprint=fingerprint,
+        now=now,
+        cases=open_from_this_month,
+    )
+    insert_rows(table=Scorecard._meta.db_table, columns=columns)
+
+    changes = _changes_after_reopen(period=period, before=before, user=user) if before else 0
+
+    updated = Period.objects.filter(pk=period.pk, status=period.status).update(
+        status=PeriodStatus.COMPUTED,
+        scheme=scheme,
+        computed_at=now,
+        computed_by=user,
+        scorecard_count=len(result),
+    )
+    if updated != 1:
+        raise PeriodError(_("%(month)s 的状态刚被他人修改，请刷新后重试。") % {"month": period.label})
+    if period.status != PeriodStatus.COMPUTED:
+        change_record(
+            obj=period,
+            action=Change.Action.TRANSITION,
+            user=user,
+            source="compute",
+            fields={"status": [period.status, PeriodStatus.COMPUTED]},
+        )
+    period.refresh_from_db()
+    later = list(
+        Period.objects.filter(month__gt=month, status__in=[PeriodStatus.COMPUTED, PeriodStatus.REVIEWED])
+        .order_by("month")
+        .values_list("month", flat=True)
+    )
+    return ComputeResult(
+        period=period,
+        scorecards=len(result),
+        flagged=int(result["bottom_flag"].sum()),
+        cases_opened=opened,
+        cases_withdrawn=withdrawn,
+        changes=changes,
+        later_months=later,
+    )
+
+
+def _cases_apply(*, period: Period, result: pd.DataFrame, user) -> tuple[list[int], list[int]]:
+    """Opens stage-1 cases where the rule holds; withdraws this month's cases where it no longer
+    does (SCORING.md §5). Cases are never deleted."""
+    ruled = set(result.loc[result["case_rule"].astype(bool), "staff_id"].astype(int))
+    existing = {
+        case.staff_id: case for case in ImprovementCase.objects.filter(opened_period=period, status=CaseStatus.OPEN)
+    }
+    opened = []
+    for staff_id in sorted(ruled - set(existing)):
+        case = ImprovementCase.objects.create(staff_id=staff_id, opened_period=period)
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.OPENED,
+            stage=CaseStage.IMPROVEMENT_PLAN,
+            user=None,
+            note=_("连续三个月末位预警（%(month)s 及此前两个月），系统启动改进计划。后续每一步均由人作出决定。")
+            % {"month": period.label},
+        )
+        opened.append(case.pk)
+    withdrawn = []
+    for staff_id, case in existing.items():
+        if staff_id in ruled:
+            continue
+        reason = _("重新计算 %(month)s 后不再满足启动条件，改进程序撤销。") % {"month": period.label}
+        changed = ImprovementCase.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
+            status=CaseStatus.WITHDRAWN, outcome_note=reason, closed_at=timezone.now()
+        )
+        if changed:
+            CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.WITHDRAWN, stage=case.stage, note=reason, user=user)
+            withdrawn.append(case.pk)
+    return opened, withdrawn
+
+
+def _changes_after_reopen(*, period: Period, before: dict[int, dict], user) -> int:
+    after = _snapshot(period)
+    entries = []
+    for staff_id in sorted(set(before) | set(after)):
+        old, new = before.get(staff_id, {}), after.get(staff_id, {})
+        fields = field_changes({k: old.get(k) for k in WATCHED_FIELDS}, {k: new.get(k) for k in WATCHED_FIELDS})
+        if fields:
+            pk = (new or old)["id"]
+            entries.append((pk, f"{period.label} staff {staff_id}", fields))
+    return changes_record_bulk(
+        model=Scorecard,
+        entries=entries,
+        action=Change.Action.UPDATE,
+        reason=period.reopen_reason,
+        user=user,
+        source=f"recompute {period.label}",
+    )
+
+
+def _transition(*, period: Period, allowed: list[str], new: str, user, reason: str = "", **fields) -> Period:
+    """Moves a period only if nobody moved it first: `filter(status=old).update(status=new)`."""
+    if period.status not in allowed:
+        raise PeriodError(
+            _("%(month)s 当前状态为「%(status)s」，不能执行此操作。")
+            % {"month": period.label, "status": period.get_status_display()}
+        )
+    updated = Period.objects.filter(pk=period.pk, status=period.status).update(status=new, **fields)
+    if updated != 1:
+        raise PeriodError(_("%(month)s 的状态刚被他人修改，请刷新后重试。") % {"month": period.label})
+    change_record(
+        obj=period,
+        action=Change.Action.TRANSITION,
+        user=user,
+        reason=reason,
+        fields={"status": [period.status, new]},
+    )
+    period.refresh_from_db()
+    return period
+
+
+def period_get(*, month: datetime.date) -> Period:
+    try:
+        return Period.objects.get(month=month.replace(day=1))
+    except Period.DoesNotExist:
+        raise PeriodError(_("%(month)s 尚未计算。") % {"month": f"{month:%Y-%m}"}) from None
+
+
+def period_review(*, month: datetime.date, user=None, without_signoffs: bool = False, reason: str = "") -> Period:
+    """computed → reviewed (published), once every sub-branch with scorecards has signed off.
+
+    HR may publish without the missing sign-offs only with a written reason, which is recorded.
+    """
+    period = period_get(month=month)
+    missing = selectors.signoff_state(period=period)["missing"]
+    reason = (reason or "").strip()
+    if missing and not without_signoffs:
+        names = "、".join(branch.name for branch in missing[:5])
+        raise PeriodError(
+            _("还有 %(count)d 个支行未签核（%(names)s），暂不能标记为已复核。")
+            % {"count": len(missing), "names": names}
+        )
+    if missing and len(reason) < 4:
+        raise PeriodError(_("未经全部支行签核即发布，必须写明原因（至少 4 个字）。"))
+    if missing:
+        reason = _("未签核支行：%(names)s。原因：%(reason)s") % {
+            "names": "、".join(branch.name for branch in missing),
+            "reason": reason,
+        }
+    return _transition(
+        period=period, allowed=[PeriodStatus.COMPUTED], new=PeriodStatus.REVIEWED, user=user, reason=reason
+    )
+
+
+@transaction.atomic
+def period_finalize(*, month: datetime.date, user=None) -> Period:
+    """Locks the month: no new or changed records, no recomputation (SCORING.md §6)."""
+    period = _transition(
+        period=period_get(month=month),
+        allowed=[PeriodStatus.COMPUTED, PeriodStatus.REVIEWED],
+        new=PeriodStatus.FINALIZED,
+        user=user,
+        finalized_at=timezone.now(),
+    )
+    month_lock(month=period.month)
+    return period
+
+
+@transaction.atomic
+def period_reopen(*, month: datetime.date, reason: str, user=None) -> Period:
+    """Opens a finalized month again, only with a written reason; it returns to computed."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise PeriodError(_("重开已定稿月份必须填写原因（至少 4 个字）。"))
+    period = _transition(
+        period=period_get(month=month),
+        allowed=[PeriodStatus.FINALIZED],
+        new=PeriodStatus.COMPUTED,
+        user=user,
+        reason=reason,
+        reopened_at=timezone.now(),
+        reopen_reason=reason,
+    )
+    month_unlock(month=period.month)
+    return period

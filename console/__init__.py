@@ -1,0 +1,1 @@
+"""The HR web console: urls, access, views, forms, tables and filters."""

@@ -1,0 +1,65 @@
+"""The month dashboard `/`: where the month stands and the next thing to do."""
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from appraisals import selectors
+from appraisals.models import CaseStatus, PeriodStatus
+from appraisals.selectors import periods_recent, scorecards_for_user
+from console.access import anyone
+from core.imports.kinds import KINDS
+from metrics.selectors import last_imports
+from reports.charts import grade_chart
+
+
+@anyone
+def dashboard(request):
+    if request.access.is_lobby_manager:
+        return redirect("console:me")
+    period = periods_recent().first()
+    latest = last_imports()
+    imports = [(spec.label, latest[kind]) for kind, spec in KINDS.items() if kind in latest]
+    context = {"period": period, "last_imports": imports}
+    if period is not None:
+        summary = selectors.month_summary(user=request.user, period=period)
+        context.update(summary=summary, chart=grade_chart(summary))
+        if period.status == PeriodStatus.COMPUTED:
+            context["signoff"] = selectors.signoff_state(period=period)
+    if request.access.is_hr:
+        context["open_cases"] = (
+            selectors.cases_for_user(user=request.user).filter(status=CaseStatus.OPEN).order_by("-opened_at")[:8]
+        )
+        if period is not None:
+            context["flagged"] = (
+                selectors.scorecards_with_review(scorecards_for_user(user=request.user, period=period))
+                .filter(bottom_flag=True)
+                .select_related("staff", "branch", "period")
+                .order_by("rolling", "staff__employee_no")[:10]
+            )
+        context["open_appeals"] = selectors.appeals_for_user(user=request.user).filter(status="open").count()
+    context["next_step"] = next_step(period, context.get("signoff"), request.access.role)
+    return render(request, "console/dashboard.html", context)
+
+
+def next_step(period, signoff, role) -> dict:
+    """The one thing to do next, as a sentence and a link."""
+    from django.utils.translation import gettext as _
+
+    if period is None:
+        return {"text": _("导入本月数据，然后计算考核月份。"), "url": reverse("console:imports")}
+    url = reverse("console:month", args=[period.label])
+    if period.status == PeriodStatus.DRAFT:
+        return {"text": _("计算 %(month)s。") % {"month": period.label}, "url": url}
+    if period.status == PeriodStatus.COMPUTED:
+        if signoff and signoff["missing"]:
+            return {
+                "text": _("等待 %(count)d 个支行签核。") % {"count": len(signoff["missing"])},
+                "url": url,
+            }
+        return {"text": _("所有支行已签核：标记为已复核。"), "url": url}
+    if period.status == PeriodStatus.REVIEWED:
+        return {"text": _("核对后定稿 %(month)s。") % {"month": period.label}, "url": url}
+    return {
+        "text": _("%(month)s 已定稿：下载成绩单，准备下个月的数据。") % {"month": period.label},
+        "url": url,
+    }

@@ -1,0 +1,174 @@
+"""Scorecards: the month's table with filters and exports, one scorecard, and self-service
+(a lobby manager acknowledges or appeals their own)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from appraisals.models import Acknowledgement, AppealStatus, Item
+from appraisals.selectors import appeals_for_user, periods_recent, scorecards_for_user, scorecards_with_review
+from appraisals.services import appeals
+from console.access import anyone, hr_only, hr_or_head, period_from_url, scorecard_for_user
+from console.filters.appraisals import AppealFilter, ScorecardFilter
+from console.forms.appraisals import AppealForm, AppealResolveForm
+from console.tables.appraisals import AppealTable, ScorecardTable, StaffScorecardTable
+from reports import pdf
+from reports.charts import score_trend_chart
+from reports.exports import ScorecardExport
+from staff.selectors import branches_for_user
+
+
+def _filtered(request, period):
+    query = scorecards_with_review(scorecards_for_user(user=request.user, period=period))
+    query = query.select_related("staff", "branch", "peer_group", "period")
+    return ScorecardFilter(request.GET, queryset=query, branches=branches_for_user(user=request.user))
+
+
+@anyone
+def scorecard_list(request, month):
+    period = period_from_url(month)
+    if request.access.is_lobby_manager:
+        return redirect("console:scorecard", month=month, employee_no=request.access.staff.employee_no)
+    filterset = _filtered(request, period)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        # Exactly what is shown: the same scoped, filtered rows (all pages), in the contract's order.
+        filename, content_type, body = ScorecardExport(period=period, queryset=filterset.qs).render(export)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    table = ScorecardTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "console/scorecards/list.html", {"period": period, "filter": filterset, "table": table})
+
+
+def _is_self(access, card) -> bool:
+    return access.staff is not None and access.staff.pk == card.staff_id
+
+
+@anyone
+def scorecard_detail(request, month, employee_no):
+    card, access = scorecard_for_user(request, month, employee_no)
+    card_appeals = appeals_for_user(user=request.user).filter(period=card.period, staff=card.staff)
+    context = {
+        "card": card,
+        "items": [{**item, "label": Item(item["code"]).label} for item in card.items],
+        "period": card.period,
+        "is_self": _is_self(access, card),
+        "acknowledgement": Acknowledgement.objects.filter(period=card.period, staff=card.staff).first(),
+        "appeals": card_appeals,
+        "open_appeal": next((a for a in card_appeals if a.status == AppealStatus.OPEN), None),
+        "appeal_form": AppealForm(),
+    }
+    return render(request, "console/scorecards/detail.html", context)
+
+
+@require_POST
+@anyone
+def scorecard_acknowledge(request, month, employee_no):
+    card, access = scorecard_for_user(request, month, employee_no)
+    if not _is_self(access, card):
+        raise Http404
+    appeals.scorecard_acknowledge(period=card.period, staff=card.staff, user=request.user)
+    messages.success(request, _("已确认 %(month)s 的考核结果。") % {"month": month})
+    return redirect("console:scorecard", month=month, employee_no=employee_no)
+
+
+@require_POST
+@anyone
+def scorecard_appeal(request, month, employee_no):
+    card, access = scorecard_for_user(request, month, employee_no)
+    if not _is_self(access, card):
+        raise Http404
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        appeals.appeal_create(period=card.period, staff=card.staff, user=request.user, **form.cleaned_data)
+        messages.success(request, _("申诉已提交，人力资源部处理前您的末位预警显示为“复核中”。"))
+    else:
+        messages.error(request, _("请写明申诉理由（至少 10 个字）。"))
+    return redirect("console:scorecard", month=month, employee_no=employee_no)
+
+
+@anyone
+def me(request):
+    """A lobby manager's own page: the latest scorecard and the history. Others go to the dashboard."""
+    if not request.access.is_lobby_manager:
+        return redirect("console:dashboard")
+    cards = scorecards_for_user(user=request.user).select_related("period", "staff")
+    cards = scorecards_with_review(cards)
+    table = StaffScorecardTable(cards)
+    RequestConfig(request, paginate={"per_page": 24}).configure(table)
+    latest = cards.order_by("-period__month").first()
+    context = {
+        "staff": request.access.staff,
+        "latest": latest,
+        "table": table,
+        "chart": score_trend_chart(list(cards.order_by("-period__month")[:12])[::-1], width=640, height=200),
+    }
+    return render(request, "console/me.html", context)
+
+
+# ─── appeals (HR resolves) ──────────────────────────────────────────────────────────────
+
+
+@anyone
+def appeal_list(request):
+    filterset = AppealFilter(request.GET, queryset=appeals_for_user(user=request.user))
+    table = AppealTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "console/appeals/list.html", {"filter": filterset, "table": table})
+
+
+@anyone
+def appeal_detail(request, pk):
+    appeal = get_object_or_404(appeals_for_user(user=request.user), pk=pk)
+    return render(request, "console/appeals/detail.html", {"appeal": appeal, "form": AppealResolveForm()})
+
+
+@require_POST
+@hr_only
+def appeal_resolve(request, pk):
+    appeal = get_object_or_404(appeals_for_user(user=request.user), pk=pk)
+    form = AppealResolveForm(request.POST)
+    if form.is_valid():
+        appeals.appeal_resolve(appeal=appeal, user=request.user, **form.cleaned_data)
+        messages.success(request, _("申诉已处理。"))
+    else:
+        messages.error(request, _("请选择处理结果并填写处理意见。"))
+    return redirect("console:appeal", pk=pk)
+
+
+# ─── PDFs ──────────────────────────────────────────────────────────────────────────────
+
+
+def _pdf_language() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+
+
+def _attachment(filename: str, content_type: str, body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@anyone
+def scorecard_pdf(request, month, employee_no):
+    # The bottom flag is printed on the employee's own copy and HR's, never on the branch's.
+    card, access = scorecard_for_user(request, month, employee_no)
+    return _attachment(*pdf.scorecard_pdf(scorecard=card, audience=access.pdf_audience, language=_pdf_language()))
+
+
+@hr_or_head
+def branch_pack_pdf(request, month, code):
+    period = period_from_url(month)
+    branch = get_object_or_404(branches_for_user(user=request.user), code=code)
+    return _attachment(*pdf.branch_pack_pdf(period=period, branch_code=branch.code, language=_pdf_language()))
+
+
+def latest_month_label() -> str | None:
+    period = periods_recent().first()
+    return period.label if period else None

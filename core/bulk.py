@@ -1,0 +1,77 @@
+"""Bulk SQL: writing and updating many rows at once, and slicing long `__in` look-ups."""
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from django.db import connection, models
+
+
+def chunks(values: Sequence, size: int = 5000) -> Iterable[Sequence]:
+    """Slices for `__in` look-ups, so a big file never makes one query per row nor one huge query."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def insert_rows(*, table: str, columns: dict[str, Sequence]) -> None:
+    """Inserts many rows at once, given column by column (database column names): COPY on
+    PostgreSQL, executemany elsewhere. Values must be ready for the database: dates as ISO
+    text, decimals as text, plain Python ints and bools, None for NULL."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in columns)
+    count = len(next(iter(columns.values()), ()))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Writing COPY's text format ourselves, a block at a time, is several times
+            # faster than psycopg's write_row() for each row; the queued writer sends one
+            # block from a thread while the next is being formatted.
+            from psycopg.copy import QueuedLibpqWriter
+
+            raw = cursor.cursor
+            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
+                for start in range(0, count, COPY_BLOCK):
+                    texts = [_copy_texts(values[start : start + COPY_BLOCK]) for values in columns.values()]
+                    lines = texts[0].str.cat(texts[1:], sep="\t") if len(texts) > 1 else texts[0]
+                    copy.write(("\n".join(lines.tolist()) + "\n").encode())
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})",
+                zip(*columns.values(), strict=True),
+            )
+
+
+def model_columns(model: type[models.Model], values: dict[str, Sequence]) -> dict[str, Sequence]:
+    """`values` by model field name → by database column name, for `insert_rows`."""
+    return {model._meta.get_field(name).column: column for name, column in values.items()}
+
+
+COPY_BLOCK = 100_000
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _copy_texts(values: Sequence) -> pd.Series:
+    """One column of a COPY block in PostgreSQL's text format: \\N for NULL, t/f, escapes."""
+    series = pd.Series(np.asarray(values, dtype=object))
+    missing = series.isna().to_numpy()
+    first = series[~missing].iloc[0] if not missing.all() else None
+    if isinstance(first, bool):
+        texts = series.map({True: "t", False: "f"})
+    else:
+        texts = series.astype(str)
+        joined = "".join(texts.tolist())  # one pass in C, far quicker than .str.contains
+        if any(special in joined for special in _COPY_ESCAPES):
+            for raw, escaped in _COPY_ESCAPES.items():
+                texts = texts.str.replace(raw, escaped, regex=False)
+    if missing.any():
+        texts[missing] = "\\N"
+    return texts
+
+
+def update_rows(*, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Updates many rows by primary key: each row is the new values of `fields`, then the pk."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -1,0 +1,266 @@
+"""Value types: how a cell's text becomes a value. Each `parse(cells)` takes a Series of
+non-empty trimmed texts and returns (values, messages), message "" where the cell is good."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db.models import TextChoices
+from django.utils import translation
+
+
+def or_default(values: pd.Series, default) -> pd.Series:
+    """`values` with `default` where a value is missing (fillna without pandas' downcasting)."""
+    return pd.Series(np.where(values.notna(), values, default), index=values.index, dtype=object)
+
+
+def map_unique(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """`values.map(function)`, calling `function` once per distinct value."""
+    codes, uniques = pd.factorize(values, sort=False)
+    answers = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate(uniques):
+        answers[i] = function(value)
+    answers[-1] = None  # code -1: a missing value
+    return pd.Series(answers[codes], index=values.index)
+
+
+def parse_unique(cells: pd.Series, parse_one: Callable[[str], tuple[Any, str]]) -> tuple[pd.Series, pd.Series]:
+    """Parses each distinct text once (dates, codes and choices repeat a lot) and spreads the
+    answers back over the rows. `parse_one` returns (value, message); message "" when fine."""
+    codes, uniques = pd.factorize(cells, sort=False)
+    values = np.empty(len(uniques), dtype=object)
+    messages = np.empty(len(uniques), dtype=object)
+    for i, text in enumerate(uniques):
+        values[i], messages[i] = parse_one(text)
+    return pd.Series(values[codes], index=cells.index), pd.Series(messages[codes], index=cells.index)
+
+
+class Text:
+    """Any text, trimmed; optionally at most `max_length` characters."""
+
+    hint = "text"
+
+    def __init__(self, max_length: int | None = None):
+        self.max_length = max_length
+
+    def parse(self, cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        messages = pd.Series("", index=cells.index, dtype=object)
+        if self.max_length:
+            too_long = cells.str.len() > self.max_length
+            if too_long.any():
+                messages[too_long] = f"is longer than {self.max_length} characters: " + cells[too_long]
+        return cells, messages
+
+
+_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def parse_date_text(text: str) -> tuple[datetime.date | None, str]:
+    match = _DATE.fullmatch(text)
+    if not match:
+        return None, f"{text} is not a date (write YYYY-MM-DD, e.g. 2026-03-31)"
+    try:
+        return datetime.date(int(match[1]), int(match[3]), int(match[4])), ""
+    except ValueError:
+        return None, f"{text} is not a real date"
+
+
+class Date:
+    """YYYY-MM-DD or YYYY/MM/DD (an XLSX date cell arrives as YYYY-MM-DD); values are dates."""
+
+    hint = "YYYY-MM-DD"
+
+    def parse(self, cells):
+        return parse_unique(cells, parse_date_text)
+
+
+_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+
+
+def _parse_month_text(text: str) -> tuple[datetime.date | None, str]:
+    match = _MONTH.fullmatch(text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        return None, f"{text} is not a month (write YYYY-MM, e.g. 2026-03)"
+    return datetime.date(int(match[1]), int(match[2]), 1), ""
+
+
+class Month:
+    """YYYY-MM; values are the first day of the month."""
+
+    hint = "YYYY-MM"
+
+    def parse(self, cells):
+        return parse_unique(cells, _parse_month_text)
+
+
+def _decimal_texts(cells: pd.Series, *, places: int, thousands: bool) -> tuple[pd.Series, ...]:
+    """Vectorised: canonical text with exactly `places` decimals (None when not a number),
+    is_number, is_negative, too_precise, and the number of digits before the point.
+
+    The canonical text ("1234.50") is what is stored and what stored values are compared to,
+    so "1,234.5" and a stored Decimal("1234.50") are the same content."""
+    # Most exports already write the canonical form; only the other cells take the long way.
+    canonical_form = cells.str.fullmatch(rf"(?:0|[1-9]\d*)\.\d{{{places}}}" if places else r"0|[1-9]\d*")
+    canonical = cells.where(canonical_form, None).astype(object)
+    is_number = canonical_form.copy()
+    is_negative = pd.Series(False, index=cells.index)
+    too_precise = pd.Series(False, index=cells.index)
+    digits = cells.str.len() - (places + 1 if places else 0)
+    rest = cells[~canonical_form]
+    if len(rest):
+        integer = r"(?:\d{1,3}(?:,\d{3})+|\d+)" if thousands else r"\d+"
+        number = rf"{integer}(?:\.\d*)?|\.\d+"
+        unsigned = rest.str.lstrip("+")
+        rest_number = unsigned.str.fullmatch(number)
+        is_negative[rest.index] = ~rest_number & rest.str.startswith("-") & rest.str[1:].str.fullmatch(number)
+        plain = unsigned.str.replace(",", "", regex=False) if thousands else unsigned
+        parts = plain.str.partition(".")
+        whole = parts[0].str.lstrip("0").replace("", "0")
+        fraction = parts[2].str.rstrip("0")
+        rest_too_precise = rest_number & (fraction.str.len() > places)
+        text = (whole + "." + fraction.str.ljust(places, "0")) if places else whole
+        is_number[rest.index] = rest_number
+        too_precise[rest.index] = rest_too_precise
+        canonical[rest.index] = text.where(rest_number & ~rest_too_precise, None)
+        digits[rest.index] = whole.str.len()
+    return canonical, is_number, is_negative, too_precise, digits
+
+
+class Amount:
+    """Yuan with up to 2 decimals, thousands separators allowed (1,234.50); never negative.
+    Values are canonical texts such as "1234.50" (exact, unlike floats; stored as Decimal)."""
+
+    hint = "1,234.50"
+
+    def __init__(self, max_digits: int = 18):
+        self.max_whole_digits = max_digits - 2
+
+    def parse(self, cells):
+        canonical, is_number, is_negative, too_precise, whole_digits = _decimal_texts(cells, places=2, thousands=True)
+        messages = pd.Series("", index=cells.index, dtype=object)
+        bad = ~is_number & ~is_negative
+        messages[bad] = cells[bad] + " is not an amount (yuan with up to 2 decimals, e.g. 1,234.50)"
+        messages[is_negative] = cells[is_negative] + " is negative; amounts cannot be negative"
+        messages[too_precise] = cells[too_precise] + " has more than 2 decimals"
+        too_large = is_number & ~too_precise & (whole_digits > self.max_whole_digits)
+        messages[too_large] = cells[too_large] + " is too large"
+        return canonical.where(messages == "", None), messages
+
+
+class Number:
+    """A decimal number between `minimum` and `maximum` with up to `places` decimals
+    (a score 0–100). Values are canonical texts such as "92.50"."""
+
+    def __init__(self, minimum: int, maximum: int, places: int = 2):
+        self.minimum, self.maximum, self.places = minimum, maximum, places
+        self.hint = f"{minimum}–{maximum}, up to {places} decimals"
+
+    def parse(self, cells):
+        canonical, is_number, is_negative, too_precise, _ = _decimal_texts(cells, places=self.places, thousands=False)
+        messages = pd.Series("", index=cells.index, dtype=object)
+        range_text = f"must be a number from {self.minimum} to {self.maximum}"
+        bad = ~is_number & ~is_negative
+        messages[bad] = cells[bad] + f" is not a number; it {range_text}"
+        valid = (is_number & ~too_precise).astype(bool)
+        # Compare as floats where the text is a plain number; NaN elsewhere compares False.
+        as_float = pd.to_numeric(canonical.where(valid), errors="coerce").astype(float)
+        in_range = (as_float >= self.minimum) & (as_float <= self.maximum)
+        out_of_range = (valid & ~in_range) | is_negative
+        messages[out_of_range] = cells[out_of_range] + f" is out of range; it {range_text}"
+        messages[too_precise] = cells[too_precise] + f" has more than {self.places} decimals"
+        return canonical.where(messages == "", None), messages
+
+
+class WholeNumber:
+    """A whole number between `minimum` and `maximum` (a rating 1–5); values are ints."""
+
+    def __init__(self, minimum: int, maximum: int):
+        self.minimum, self.maximum = minimum, maximum
+        self.hint = f"a whole number {minimum}–{maximum}"
+
+    def _parse_one(self, text: str) -> tuple[int | None, str]:
+        match = re.fullmatch(r"[+]?(\d+)(?:\.0*)?", text)
+        if not match or not self.minimum <= int(match[1]) <= self.maximum:
+            return (
+                None,
+                f"{text} is not allowed; it must be a whole number from {self.minimum} to {self.maximum}",
+            )
+        return int(match[1]), ""
+
+    def parse(self, cells):
+        return parse_unique(cells, self._parse_one)
+
+
+_TRUE = {"true", "1", "是", "yes", "y"}
+_FALSE = {"false", "0", "否", "no", "n"}
+
+
+def _parse_boolean_text(text: str) -> tuple[bool | None, str]:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True, ""
+    if lowered in _FALSE:
+        return False, ""
+    return None, f"{text} is not a yes/no value (write true/false, 1/0 or 是/否)"
+
+
+class Boolean:
+    """true/false, 1/0 or 是/否 (case-insensitive); values are bools."""
+
+    hint = "true/false, 1/0, 是/否"
+
+    def parse(self, cells):
+        return parse_unique(cells, _parse_boolean_text)
+
+
+class Choice:
+    """The English code or the Chinese label of a TextChoices (the English label works too);
+    values are codes."""
+
+    def __init__(self, choices: type[TextChoices]):
+        self.choices = choices
+
+    def labels(self) -> list[tuple[str, str]]:
+        with translation.override("zh-hans"):
+            return [(code, str(label)) for code, label in self.choices.choices]
+
+    @property
+    def hint(self) -> str:
+        return ", ".join(f"{code} ({label})" for code, label in self.labels())
+
+    def _lookup(self) -> dict[str, str]:
+        lookup = {}
+        with translation.override("en"):
+            lookup.update({str(label).lower(): code for code, label in self.choices.choices})
+        lookup.update({label.lower(): code for code, label in self.labels()})
+        lookup.update({code.lower(): code for code in self.choices.values})
+        return lookup
+
+    def parse(self, cells):
+        lookup = self._lookup()
+        allowed = self.hint
+
+        def parse_one(text: str):
+            code = lookup.get(text.lower())
+            return (code, "") if code else (None, f"{text} is not one of the allowed values: {allowed}")
+
+        return parse_unique(cells, parse_one)
+
+
+ValueType = Text | Date | Month | Amount | Number | WholeNumber | Boolean | Choice
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import file. `required`: the column must be there and no cell empty."""
+
+    name: str
+    chinese: str
+    type: ValueType = field(default_factory=Text)
+    required: bool = False
