@@ -1,5 +1,6 @@
 """Bulk SQL: writing and updating many rows at once, and slicing long `__in` look-ups."""
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -7,8 +8,17 @@ import pandas as pd
 from django.db import connection, models
 
 
-def chunks(values: Sequence, size: int = 5000) -> Iterable[Sequence]:
+def in_size() -> int:
+    """How many values one `__in` look-up may carry: old SQLite allows 999 parameters."""
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 32):
+        return 900
+    return 5000
+
+
+def chunks(values: Iterable, size: int | None = None) -> Iterable[Sequence]:
     """Slices for `__in` look-ups, so a big file never makes one query per row nor one huge query."""
+    values = values if isinstance(values, Sequence) else list(values)
+    size = size or in_size()
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -9,7 +9,6 @@ through model instances.
 from __future__ import annotations
 
 import datetime
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Change
 from audit.services import changes_record_bulk
-from core.bulk import chunks, insert_rows, model_columns, update_rows
+from core.bulk import insert_rows, model_columns, update_rows
 from core.imports.cells import (
     Amount,
     Boolean,
@@ -59,6 +58,7 @@ from metrics.models import (
 )
 from metrics.pseudonyms import customer_hash
 from staff.models import Staff
+from staff.selectors import staff_ids_by_employee_no
 
 COMMON_COLUMNS = (
     Column("ref", "流水号", Text(64), required=True),
@@ -214,10 +214,7 @@ def _flag_dates(rows: Rows, dates: pd.Series, context: ImportContext) -> None:
 
 def _staff_ids(rows: Rows, employee_nos: pd.Series) -> pd.Series:
     """Staff ids by employee number (float with NaN for unknown ones, which are flagged)."""
-    wanted = employee_nos.dropna().unique().tolist()
-    ids: dict[str, int] = {}
-    for chunk in chunks(wanted, _in_size()):
-        ids.update(Staff.objects.filter(employee_no__in=chunk).values_list("employee_no", "id"))
+    ids = staff_ids_by_employee_no(employee_nos=employee_nos.dropna().unique().tolist())
     staff_ids = employee_nos.map(ids)
     unknown = employee_nos.notna() & staff_ids.isna()
     if unknown.any():
@@ -229,12 +226,6 @@ def _staff_ids(rows: Rows, employee_nos: pd.Series) -> pd.Series:
             + " (import the staff file first, or correct the employee number)",
         )
     return staff_ids
-
-
-def _in_size() -> int:
-    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 32):
-        return 900
-    return 5000
 
 
 def _stored_slices(model: type[Record], refs: pd.Series, names: list[str]) -> Iterator[pd.DataFrame]:

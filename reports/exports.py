@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from appraisals.models import Period, Scorecard
+from core.numbers import fixed
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -107,12 +108,6 @@ SCORECARD_COLUMNS = [
 ]
 
 
-def _fixed(value, places: int) -> str:
-    if value is None:
-        return ""
-    return f"{Decimal(value):.{places}f}"
-
-
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 
@@ -146,30 +141,30 @@ class ScorecardExport(TabularExport):
                 str(card.accounts),
                 str(card.effective),
                 str(card.ebanking),
-                _fixed(card.deposits, 4),
-                _fixed(card.satisfaction, 4),
-                _fixed(card.mystery, 2),
+                fixed(card.deposits, 4, empty=""),
+                fixed(card.satisfaction, 4, empty=""),
+                fixed(card.mystery, 2, empty=""),
                 str(card.praise),
                 str(card.complaints),
                 str(card.major_complaints),
-                _fixed(card.points_accounts, 2),
-                _fixed(card.points_effective, 2),
-                _fixed(card.points_ebanking, 2),
-                _fixed(card.points_deposits, 2),
-                _fixed(card.points_satisfaction, 2),
-                _fixed(card.points_mystery, 2),
-                _fixed(card.base, 2),
-                _fixed(card.bonus, 2),
-                _fixed(card.deduction, 2),
-                _fixed(card.score, 2),
+                fixed(card.points_accounts, 2, empty=""),
+                fixed(card.points_effective, 2, empty=""),
+                fixed(card.points_ebanking, 2, empty=""),
+                fixed(card.points_deposits, 2, empty=""),
+                fixed(card.points_satisfaction, 2, empty=""),
+                fixed(card.points_mystery, 2, empty=""),
+                fixed(card.base, 2, empty=""),
+                fixed(card.bonus, 2, empty=""),
+                fixed(card.deduction, 2, empty=""),
+                fixed(card.score, 2, empty=""),
                 card.grade,
                 _flag(card.veto),
                 _flag(card.exempt),
                 _flag(card.probation),
                 "" if card.rank is None else str(card.rank),
                 str(card.group_size),
-                _fixed(card.percentile, 4),
-                _fixed(card.rolling, 2),
+                fixed(card.percentile, 4, empty=""),
+                fixed(card.rolling, 2, empty=""),
                 _flag(card.bottom_flag),
                 _flag(card.case_opened),
             ]

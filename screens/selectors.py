@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisals.models import NameStyle, Period, PeriodStatus, Scorecard, Screen
-from core.months import month_add
+from core.months import month_add, month_label
 from staff.selectors import bank_name
 
 # Part of every ETag: bump it when the payload or the page's script changes, and every open
@@ -395,7 +395,7 @@ def _screen_boards(screen: Screen) -> dict:
         "branch": branch.name,
         "branch_code": branch.code,
         "month": f"{period.month:%Y-%m}" if period else None,
-        "month_label": _month_label(period.month) if period else "",
+        "month_label": month_label(period.month) if period else "",
         "data_time": computed_at.isoformat(timespec="seconds") if computed_at else None,
         "data_time_label": f"{computed_at:%Y-%m-%d %H:%M}" if computed_at else "",
         "compared_with": f"{previous.month:%Y-%m}" if previous else None,
@@ -404,10 +404,6 @@ def _screen_boards(screen: Screen) -> dict:
         "poll_seconds": screen.poll_seconds,
         "boards": boards,
     }
-
-
-def _month_label(month: datetime.date) -> str:
-    return _("%(year)d年%(month)d月") % {"year": month.year, "month": month.month}
 
 
 # -- the payload, its ETag and a small cache ----------------------------------------------

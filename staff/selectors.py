@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from core.bulk import chunks
 from staff.models import Absence, Assignment, Branch, Level, Membership, Role, Staff
 
 
@@ -74,10 +75,8 @@ def branch_scopes() -> dict[str, tuple[int, str]]:
 
 def staff_ids_by_employee_no(*, employee_nos) -> dict[str, int]:
     """employee_no → id for the given numbers (one query per 5,000)."""
-    numbers = sorted(set(employee_nos))
     found = {}
-    for start in range(0, len(numbers), 5000):
-        chunk = numbers[start : start + 5000]
+    for chunk in chunks(sorted(set(employee_nos))):
         found.update(Staff.objects.filter(employee_no__in=chunk).values_list("employee_no", "id"))
     return found
 

@@ -17,18 +17,13 @@ from django.utils import translation
 
 from audit.models import Change
 from audit.services import changes_record_bulk, field_changes
+from core.bulk import chunks
 from staff.models import PARENT_LEVEL, Absence, AbsenceKind, Assignment, Branch, Level, Staff, Status
+from staff.selectors import staff_ids_by_employee_no
 
 # A staff member's first known assignment holds from the start of time (CONTRACT.md §1).
 START_OF_TIME = datetime.date(1900, 1, 1)
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-_CHUNK = 900  # values per `__in` look-up
-
-
-def _chunks(values: Sequence):
-    values = list(values)
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def _label(choices: type[TextChoices], value: str) -> str:
@@ -413,11 +408,11 @@ def _apply_row(member: Member, wanted: dict, *, day: datetime.date) -> tuple[str
 def _stored_members(people: Sequence[StaffValues]) -> dict[str, Member]:
     """The stored staff among `people`, each with their open assignment."""
     rows = {}
-    for chunk in _chunks({person.employee_no for person in people}):
+    for chunk in chunks({person.employee_no for person in people}):
         for row in Staff.objects.filter(employee_no__in=chunk).values("id", "employee_no", *_STAFF_FIELDS):
             rows[row["employee_no"]] = row
     opened = {}
-    for chunk in _chunks([row["id"] for row in rows.values()]):
+    for chunk in chunks([row["id"] for row in rows.values()]):
         for row in Assignment.objects.filter(staff_id__in=chunk, valid_to__isnull=True).order_by("valid_from").values():
             opened[row["staff_id"]] = dict(row, dirty=False)  # the latest, should there be several
     return {
@@ -509,11 +504,9 @@ def absence_changes_plan(*, absences: Sequence[AbsenceValues], update: bool = Fa
     keys = [(absence.employee_no, absence.start, absence.end) for absence in absences]
     if len(set(keys)) != len(keys):
         raise ValueError("each absence (employee, start, end) may appear only once in a plan")
-    staff_ids = {}
-    for chunk in _chunks({absence.employee_no for absence in absences}):
-        staff_ids.update(Staff.objects.filter(employee_no__in=chunk).values_list("employee_no", "id"))
+    staff_ids = staff_ids_by_employee_no(employee_nos={absence.employee_no for absence in absences})
     stored = {}
-    for chunk in _chunks(set(staff_ids.values())):
+    for chunk in chunks(set(staff_ids.values())):
         for row in Absence.objects.filter(staff_id__in=chunk).values("id", "staff_id", "start", "end", "kind"):
             stored[(row["staff_id"], row["start"], row["end"])] = row
     changes = AbsenceChanges(outcomes=[], absences=absences, staff_ids=staff_ids, stored=stored)

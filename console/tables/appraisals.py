@@ -3,23 +3,16 @@ so a page costs the same whatever its length."""
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, Screen, Target, WriteUp
 from audit.models import Change
+from core.months import month_label
+from core.numbers import fixed
 
 ATTRS = {"class": "table"}
-
-
-def month_label(day) -> str:
-    return date_format(day, "YEAR_MONTH_FORMAT")
-
-
-def fixed(value, places: int = 2) -> str:
-    return "—" if value is None else f"{value:.{places}f}"
 
 
 class MonthColumn(tables.Column):

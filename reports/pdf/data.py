@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.conf import settings
 from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope
 from appraisals.scoring import Scheme as SchemeData
 from core.months import month_add
+from core.numbers import fixed
 from staff.models import Level
 from staff.selectors import assignments_on, bank_name
 
@@ -47,14 +47,6 @@ class MonthPages:
     @property
     def pages(self) -> list[dict]:
         return [page for unit in self.units for page in unit.pages]
-
-
-def _text(value, places: int | None = None) -> str | None:
-    if value is None:
-        return None
-    if places is None:
-        return str(value)
-    return f"{Decimal(value):.{places}f}"
 
 
 def _unit_of(branch):
@@ -92,7 +84,7 @@ def month_pages(*, period: Period, branch_code: str | None = None, staff_ids=Non
             staff_id__in=ids, period__month__gte=first, period__month__lt=period.month
         ).values_list("staff_id", "period__month", "score")
         for staff_id, month, score in rows:
-            history.setdefault(staff_id, {})[month] = _text(score, 2)
+            history.setdefault(staff_id, {})[month] = fixed(score, 2, empty=None)
     writeups = {
         row["staff_id"]: row
         for row in WriteUp.objects.filter(period=period, scope=WriteUpScope.MONTH, staff_id__in=ids).values(
@@ -139,22 +131,22 @@ def month_pages(*, period: Period, branch_code: str | None = None, staff_ids=Non
                 "praise": card.praise,
                 "complaints": card.complaints,
                 "major_complaints": card.major_complaints,
-                "base": _text(card.base, 2),
-                "bonus": _text(card.bonus, 2),
-                "deduction": _text(card.deduction, 2),
-                "score": _text(card.score, 2),
+                "base": fixed(card.base, 2, empty=None),
+                "bonus": fixed(card.bonus, 2, empty=None),
+                "deduction": fixed(card.deduction, 2, empty=None),
+                "score": fixed(card.score, 2, empty=None),
                 "grade": card.grade,
                 "veto": card.veto,
                 "exempt": card.exempt,
                 "probation": card.probation,
                 "rank": card.rank,
                 "group_size": card.group_size,
-                "percentile": _text(card.percentile, 4),
-                "rolling": _text(card.rolling, 2),
+                "percentile": fixed(card.percentile, 4, empty=None),
+                "rolling": fixed(card.rolling, 2, empty=None),
                 "bottom_flag": card.bottom_flag,
                 "case_opened": card.case_opened,
                 "trend": [
-                    [f"{month:%Y-%m}", _text(card.score, 2) if month == period.month else past.get(month)]
+                    [f"{month:%Y-%m}", fixed(card.score, 2, empty=None) if month == period.month else past.get(month)]
                     for month in months
                 ],
                 "writeup": (

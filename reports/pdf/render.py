@@ -9,14 +9,15 @@ second sheet still goes whole into its file.
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.months import month_label, month_parse, month_short_label
+from core.numbers import fixed, percent, short
 from reports import charts
 from reports.pdf import fonts
 from reports.pdf.data import MonthPages, Unit, shows_flag
@@ -51,46 +52,6 @@ GRADE_LABELS = {
 }
 
 
-def _d(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def _fixed(value, places: int = 2) -> str:
-    number = _d(value)
-    if number is None:
-        return "—"
-    return str(number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
-
-
-def _short(value) -> str:
-    """A target or count without needless zeros: 20, 14.52."""
-    number = _d(value)
-    if number is None:
-        return "—"
-    text = f"{number.quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _percent(value, places: int = 1) -> str:
-    number = _d(value)
-    if number is None:
-        return "—"
-    return f"{(number * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
-
-
-def month_title(period: str) -> str:
-    """2026年10月 / October 2026: Django's year-month format of the active language."""
-    year, month = (int(part) for part in period.split("-"))
-    return date_format(datetime.date(year, month, 1), "YEAR_MONTH_FORMAT")
-
-
-def _chart_month(label: str) -> str:
-    year, month = (int(part) for part in label.split("-"))
-    if translation.get_language() == "en":
-        return datetime.date(year, month, 1).strftime("%b")
-    return f"{month}月"
-
-
 def _item_rows(page: dict) -> list[dict]:
     rows = []
     for item in page["items"]:
@@ -99,13 +60,13 @@ def _item_rows(page: dict) -> list[dict]:
         assessed = bool(item.get("assessed"))
         actual = item.get("actual")
         if code == "satisfaction":
-            actual_text = _percent(actual)
+            actual_text = percent(actual)
         elif method == "ratio" and code != "deposits":
-            actual_text = _short(actual)
+            actual_text = short(actual)
         else:
-            actual_text = _fixed(actual)
+            actual_text = fixed(actual)
         if method == "ratio":
-            target_text = _fixed(item.get("target")) if code == "deposits" else _short(item.get("target"))
+            target_text = fixed(item.get("target")) if code == "deposits" else short(item.get("target"))
         elif method == "band":
             target_text = "80%–100%"
         else:
@@ -115,9 +76,9 @@ def _item_rows(page: dict) -> list[dict]:
                 "label": str(ITEM_LABELS.get(code, code)),
                 "actual": actual_text if actual is not None else "—",
                 "target": target_text,
-                "completion": _percent(item.get("completion")) if assessed else "—",
-                "weight": _short(item.get("weight")),
-                "points": _fixed(item.get("points")) if assessed else _("不考核"),
+                "completion": percent(item.get("completion")) if assessed else "—",
+                "weight": short(item.get("weight")),
+                "points": fixed(item.get("points")) if assessed else _("不考核"),
                 "assessed": assessed,
             }
         )
@@ -136,15 +97,15 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
         "branch": page["branch"],
         "peer_group": page["peer_group"],
         "scheme": page["scheme"],
-        "month_title": month_title(page["period"]),
+        "month_title": month_label(month_parse(page["period"])),
         "present": _("%(present)s / %(days)s 天") % {"present": page["present_days"], "days": page["days_in_month"]},
-        "rolling": _fixed(page["rolling"]),
-        "score": _fixed(page["score"]),
+        "rolling": fixed(page["rolling"]),
+        "score": fixed(page["score"]),
         "score_note": _("基础分 %(base)s，加分 %(bonus)s，扣分 %(deduction)s")
         % {
-            "base": _fixed(page["base"]),
-            "bonus": _fixed(page["bonus"]),
-            "deduction": _fixed(page["deduction"]),
+            "base": fixed(page["base"]),
+            "bonus": fixed(page["bonus"]),
+            "deduction": fixed(page["deduction"]),
         },
         "grade": str(GRADE_LABELS[grade]),
         "grade_code": grade,
@@ -158,11 +119,11 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
         % {"count": page["major_complaints"]},
         "probation": page["probation"],
         "items": _item_rows(page),
-        "base": _fixed(page["base"]),
-        "bonus": "+" + _fixed(page["bonus"]),
+        "base": fixed(page["base"]),
+        "bonus": "+" + fixed(page["bonus"]),
         "bonus_note": ngettext("客户表扬 %(count)s 次", "客户表扬 %(count)s 次", page["praise"])
         % {"count": page["praise"]},
-        "deduction": ("−" if Decimal(page["deduction"]) else "") + _fixed(page["deduction"]),
+        "deduction": ("−" if Decimal(page["deduction"]) else "") + fixed(page["deduction"]),
         "deduction_note": ngettext(
             "经查属实的一般投诉 %(count)s 起", "经查属实的一般投诉 %(count)s 起", page["complaints"]
         )
@@ -181,13 +142,13 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
             "size": page["group_size"],
         }
         view["percentile_text"] = _("百分位 %(percentile)s（0%% 为组内最好）") % {
-            "percentile": _percent(page["percentile"], 0)
+            "percentile": percent(page["percentile"], 0)
         }
     if shows_flag(page, audience):
         flag = _(
             "近三月平均分 %(rolling)s，处于考核组末位且低于标准。预警仅为改进提示，"
             "不是解除劳动合同的依据；后续措施由人力资源部与本人面谈后决定。"
-        ) % {"rolling": _fixed(page["rolling"])}
+        ) % {"rolling": fixed(page["rolling"])}
         if page["case_opened"]:
             flag += _("已连续三个月预警，本月启动改进计划（第一阶段）。")
         view["flag"] = flag
@@ -199,7 +160,10 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
             "stamp": _("已审定") if approved else _("草稿"),
             "text": writeup["en"] if translation.get_language() == "en" else writeup["zh"],
         }
-    trend_points = [(_chart_month(label), None if score is None else float(score)) for label, score in page["trend"]]
+    trend_points = [
+        (month_short_label(month_parse(label)), None if score is None else float(score))
+        for label, score in page["trend"]
+    ]
     view["trend_svg"] = charts.trend_svg(
         trend_points,
         width=330,
@@ -250,7 +214,7 @@ def cover_view(unit: Unit, *, family: str, generated_at: str, period: str) -> di
                 "name": page["name"],
                 "employee_no": page["employee_no"],
                 "outlet": page["outlet"],
-                "score": _fixed(page["score"]),
+                "score": fixed(page["score"]),
                 "grade": str(GRADE_LABELS[page["grade"]]),
                 "grade_code": page["grade"],
                 "note": "、".join(notes) if translation.get_language() != "en" else ", ".join(notes),
@@ -263,9 +227,9 @@ def cover_view(unit: Unit, *, family: str, generated_at: str, period: str) -> di
         "name": unit.name,
         "parent_name": unit.parent_name,
         "scheme": pages[0]["scheme"] if pages else "",
-        "month_title": month_title(period),
+        "month_title": month_label(month_parse(period)),
         "count": len(pages),
-        "average": _fixed(average),
+        "average": fixed(average),
         "good_or_better": counts["excellent"] + counts["good"],
         "unranked": sum(1 for page in pages if page["rank"] is None),
         "rows": rows,
@@ -355,7 +319,7 @@ def document_html(
             footer += " · " + _("考核方案：%(scheme)s") % {"scheme": ", ".join(schemes)}
         context = {
             "language": language,
-            "title": f"{month.bank_name} {month_title(month.period)}",
+            "title": f"{month.bank_name} {month_label(month_parse(month.period))}",
             "bank_name": month.bank_name,
             "footer_left": css_string(footer),
             "footer_right": css_string(_("大堂之星 LobbyStar · 本表由系统生成，以人力资源部审定结果为准")),
