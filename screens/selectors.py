@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisals.models import NameStyle, Period, PeriodStatus, Scorecard, Screen
 from core.months import month_add, month_label
+from core.numbers import decimal, fixed, rounded
 from staff.selectors import bank_name
 
 # Part of every ETag: bump it when the payload or the page's script changes, and every open
@@ -72,10 +73,7 @@ class BoardSpec:
         raw = row[self.field] or 0
         if self.places == 0 and self.scale == 1:
             return int(raw)  # counts
-        return (Decimal(raw) * self.scale).quantize(_QUANTA[self.places], rounding=ROUND_HALF_UP)
-
-
-_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(5)}
+        return rounded(decimal(raw) * self.scale, self.places)
 
 
 BOARDS = [
@@ -372,7 +370,7 @@ def _screen_boards(screen: Screen) -> dict:
                     "name": display_name(row["staff__name"], screen.name_style),
                     "branch": short_branch_name(row["branch__name"]),
                     "value": int(value) if spec.places == 0 else float(value),
-                    "value_text": f"{value:f}",
+                    "value_text": fixed(value, spec.places),
                     "unit": str(spec.unit),
                     "movement": movement,
                     "newcomer": newcomer,

@@ -138,6 +138,13 @@ class ScreenDataTests(ScreenTestCase):
         self.assertEqual(second["branch"], "钱塘新区下沙经济技术开发区")
         self.assertEqual(set(first), ENTRY_KEYS)
 
+    def test_a_count_board_writes_whole_counts(self):
+        _screen, token = self.make_screen()
+        for key in ("accounts", "effective", "ebanking"):
+            for entry in board(self.data(token), key)["entries"]:
+                self.assertRegex(entry["value_text"], r"^\d+$")
+                self.assertIsInstance(entry["value"], int)
+
     def test_satisfaction_reads_as_a_percentage(self):
         _screen, token = self.make_screen()
         entry = board(self.data(token), "satisfaction")["entries"][0]
