@@ -78,8 +78,3 @@ def changes_record_bulk(
     ]
     Change.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
-
-
-def changes_for_object(obj: models.Model):
-    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return Change.objects.filter(content_type=content_type, object_id=str(obj.pk)).select_related("user")

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, Screen, Target, WriteUp
 from audit.models import Change
+from audit.selectors import change_fields
 from core.months import month_label
 from core.numbers import fixed
 
@@ -267,6 +268,12 @@ class ChangeTable(tables.Table):
     def render_content_type(self, value):
         return value.model_class()._meta.verbose_name if value.model_class() else value.model
 
-    def render_fields(self, value):
-        parts = [f"{name}: {old} → {new}" for name, (old, new) in list(value.items())[:6]]
-        return "；".join(parts)
+    def render_fields(self, record):
+        lines = change_fields(record, self._related)
+        return format_html_join(
+            "", '<span class="change-line">{}：{} → {}</span>', ((line.label, line.old, line.new) for line in lines)
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._related = {}  # names looked up once per page

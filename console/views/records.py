@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from audit.services import changes_for_object
+from audit.selectors import history_for_object
 from console.access import anyone, hr_only
 from console.filters.records import RECORD_FILTERS, ImportBatchFilter
 from console.forms.records import ImportUploadForm, record_form_class
@@ -56,7 +56,7 @@ def record_edit(request, kind, pk=None):
         "label": RECORD_LABELS[kind],
         "form": form,
         "record": record,
-        "history": changes_for_object(record) if record else [],
+        "history": history_for_object(record) if record else [],
     }
     return render(request, "console/records/edit.html", context)
 

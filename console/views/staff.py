@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
 from appraisals.selectors import scorecards_for_user, scorecards_with_review, writeups_for_user
-from audit.services import changes_for_object
+from audit.selectors import history_for_object
 from console.access import anyone, hr_or_head
 from console.filters.staff import StaffFilter
 from console.tables.appraisals import StaffScorecardTable
@@ -44,6 +44,6 @@ def staff_detail(request, employee_no):
         "writeups": writeups_for_user(user=request.user).filter(staff=member)[:12],
         "absences": AbsenceTable(member.absences.all()),
         "assignments": AssignmentTable(member.assignments.select_related("branch")),
-        "history": changes_for_object(member)[:20],
+        "history": history_for_object(member, limit=20),
     }
     return render(request, "console/staff/detail.html", context)

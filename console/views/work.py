@@ -14,7 +14,7 @@ from appraisals.services import writeups
 from appraisals.services.cases import case_advance, case_close, case_note
 from appraisals.services.targets import target_save
 from audit.models import Change
-from audit.services import changes_for_object
+from audit.selectors import history_for_object
 from console.access import anyone, hr_only, month_from_url
 from console.filters.appraisals import CaseFilter, ChangeFilter, WriteUpFilter
 from console.forms.appraisals import (
@@ -131,7 +131,7 @@ def target_edit(request, pk=None):
             return redirect(f"{reverse('console:targets')}?month={saved.month:%Y-%m}")
         except LobbyStarError as error:
             messages.error(request, str(error))
-    history = changes_for_object(target) if target else []
+    history = history_for_object(target) if target else []
     return render(request, "console/targets/edit.html", {"form": form, "target": target, "history": history})
 
 
@@ -164,7 +164,7 @@ def writeup_detail(request, pk):
     context = {
         "writeup": writeup,
         "form": form,
-        "history": changes_for_object(writeup),
+        "history": history_for_object(writeup),
     }
     return render(request, "console/writeups/detail.html", context)
 

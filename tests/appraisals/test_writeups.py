@@ -22,7 +22,7 @@ from appraisals.services.writeups import (
     writeup_text,
     yuan_en,
 )
-from audit.services import changes_for_object
+from audit.selectors import history_for_object
 from tests import factories
 from tests.reports.pdf_helpers import OCTOBER, lobby_bank
 
@@ -209,7 +209,7 @@ class WriteUpServiceTests(TestCase):
         self.assertIn("收到客户表扬2次", writeup.text_zh)
         self.assertIn("当月未发生经查属实的客户投诉", writeup.text_zh)
         self.assertIn("排第1名（共9名）", writeup.text_zh)
-        self.assertEqual([change.action for change in changes_for_object(writeup)], ["create"])
+        self.assertEqual([change.action for change in history_for_object(writeup)], ["create"])
 
     def test_someone_with_an_upheld_complaint_never_reads_the_zero_complaint_sentence(self):
         for key in ("fang", "deng"):
@@ -236,7 +236,7 @@ class WriteUpServiceTests(TestCase):
         self.assertNotEqual(again.draft_zh, writeup.draft_zh)
         self.assertIn("开立各类账户10余户", again.draft_zh)
         self.assertEqual(
-            [change.source for change in changes_for_object(again)],
+            [change.source for change in history_for_object(again)],
             ["writeup generate", "writeup edit", "writeup generate"],
         )
 
@@ -264,7 +264,7 @@ class WriteUpServiceTests(TestCase):
         )
         self.assertEqual(edited.status, WriteUpStatus.DRAFT)
         self.assertIsNone(edited.approved_by)
-        change = changes_for_object(edited).first()
+        change = history_for_object(edited)[0]
         self.assertEqual(change.fields["status"], ["approved", "draft"])
         self.assertEqual(change.fields["text_zh"][1], "修改后的评语。")
         self.assertEqual(change.reason, "补充培训情况")
