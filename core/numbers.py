@@ -51,3 +51,11 @@ def percent(value, places: int = 1, *, empty: str = DASH) -> str:
     if number is None:
         return empty
     return fixed(number * 100, places) + "%"
+
+
+def money(value, *, empty: str = DASH) -> str:
+    """Yuan with thousands separators and 2 decimals: 1,234,567.50."""
+    number = rounded(value, 2)
+    if number is None:
+        return empty
+    return f"{number:,.2f}"

@@ -1,6 +1,7 @@
 """The console's staff pages: the list, and one person's history, records and moves."""
 
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from appraisals.selectors import scorecards_for_user, scorecards_with_review, writeups_for_user
@@ -9,6 +10,7 @@ from console.access import anyone, hr_or_head
 from console.filters.staff import StaffFilter
 from console.tables.appraisals import StaffScorecardTable
 from console.tables.staff import AbsenceTable, AssignmentTable, StaffTable
+from core.numbers import money, short
 from metrics.models import RECORD_MODELS
 from metrics.selectors import records_for_staff
 from reports.charts import score_trend_chart
@@ -35,7 +37,14 @@ def staff_detail(request, employee_no):
     last_twelve = list(cards.order_by("-period__month")[:12])[::-1]
     table = StaffScorecardTable(cards, prefix="s-")
     RequestConfig(request, paginate={"per_page": 12}).configure(table)
-    records = {kind: records_for_staff(kind=kind, staff_id=member.pk)[:10] for kind in RECORD_MODELS}
+    records = [
+        (
+            kind,
+            model._meta.verbose_name,
+            [_record_line(kind, r) for r in records_for_staff(kind=kind, staff_id=member.pk)[:10]],
+        )
+        for kind, model in RECORD_MODELS.items()
+    ]
     context = {
         "member": member,
         "table": table,
@@ -47,3 +56,22 @@ def staff_detail(request, employee_no):
         "history": history_for_object(member, limit=20),
     }
     return render(request, "console/staff/detail.html", context)
+
+
+def _record_line(kind: str, record) -> tuple:
+    """(date, what the record says in a few words, its ref) for the staff page's record cards."""
+    if kind == "accounts":
+        what = _("日均资产 %(amount)s 元") % {"amount": money(record.avg_assets)}
+    elif kind == "deposits":
+        what = _("存入 %(amount)s 元") % {"amount": money(record.amount)}
+    elif kind == "ebanking":
+        what = record.get_product_display() + ("" if record.activated else " · " + _("未激活"))
+    else:
+        what = record.get_kind_display() + " · " + record.get_channel_display()
+        if record.rating is not None:
+            what += " · " + _("%(rating)d 分") % {"rating": record.rating}
+        if record.score is not None:
+            what += " · " + _("得分 %(score)s") % {"score": short(record.score)}
+        if record.kind == "complaint":
+            what += " · " + (_("属实") if record.upheld else _("不属实"))
+    return record.date, what, record.ref
