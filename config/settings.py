@@ -7,6 +7,8 @@ CELERY_BROKER_URL.
 
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy
+
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,3 +137,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# django-filter: an empty choice reads 全部 (all), never "---------".
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")

@@ -23,6 +23,7 @@ class BranchSubtreeFilter(django_filters.ModelChoiceFilter):
 
     def __init__(self, *args, path_field: str, **kwargs):
         self.path_field = path_field
+        kwargs.setdefault("empty_label", _("全部"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -74,7 +75,9 @@ class WriteUpFilter(django_filters.FilterSet):
 
 
 class ChangeFilter(django_filters.FilterSet):
-    content_type = django_filters.ModelChoiceFilter(label=_("对象类型"), queryset=ContentType.objects.none())
+    content_type = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label=_("对象类型"), queryset=ContentType.objects.none()
+    )
     action = django_filters.ChoiceFilter(label=_("操作"), choices=Change.Action.choices)
     source = django_filters.CharFilter(label=_("来源"), lookup_expr="startswith")
     q = django_filters.CharFilter(label=_("对象或原因"), method="filter_text")

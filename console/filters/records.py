@@ -16,7 +16,9 @@ class RecordFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(label=_("起始日期"), field_name="date", lookup_expr="gte", widget=DATE_INPUT)
     date_to = django_filters.DateFilter(label=_("截止日期"), field_name="date", lookup_expr="lte", widget=DATE_INPUT)
     q = django_filters.CharFilter(label=_("流水号、姓名或编号"), method="filter_text")
-    branch = django_filters.ModelChoiceFilter(label=_("机构（含下级）"), queryset=None, method="filter_branch")
+    branch = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label=_("机构（含下级）"), queryset=None, method="filter_branch"
+    )
 
     def __init__(self, *args, branches=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,9 @@ from staff.models import Position, Status
 
 class StaffFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名或编号"), method="filter_text")
-    branch = django_filters.ModelChoiceFilter(label=_("机构（含下级）"), queryset=None, method="filter_branch")
+    branch = django_filters.ModelChoiceFilter(
+        empty_label=_("全部"), label=_("机构（含下级）"), queryset=None, method="filter_branch"
+    )
     position = django_filters.ChoiceFilter(label=_("岗位"), choices=Position.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
 
