@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.models import Channel, EbankingProduct, FeedbackKind, ImportBatch
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO, whatever the language
 
 
 class RecordFilter(django_filters.FilterSet):

@@ -58,7 +58,7 @@ def record_form_class(kind: str) -> type[forms.ModelForm]:
 
         class Meta:
             fields = ["ref", *RECORD_FIELDS[kind]]
-            widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+            widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}  # ISO, whatever the language
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)

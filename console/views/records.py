@@ -51,6 +51,8 @@ def record_edit(request, kind, pk=None):
             return redirect("console:records", kind=kind)
         except (LobbyStarError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    elif request.method == "POST":
+        messages.error(request, _("未保存：请更正下面标出的错误。"))
     context = {
         "kind": kind,
         "label": RECORD_LABELS[kind],
