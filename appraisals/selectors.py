@@ -19,11 +19,12 @@ from appraisals.models import (
     Scorecard,
     Target,
     WriteUp,
+    WriteUpStatus,
 )
 from appraisals.scoring import Scheme as SchemeData
 from core.months import month_add, month_bounds
-from staff.models import Branch, Status
-from staff.selectors import absences_between, assignments_on, branch_paths, scoped_for_user
+from staff.models import Branch, Role, Status
+from staff.selectors import absences_between, assignments_on, branch_paths, membership_of, scoped_for_user
 
 
 def scheme_current(*, position: str = "lobby_manager") -> Scheme:
@@ -157,8 +158,13 @@ def cases_for_user(*, user) -> QuerySet[ImprovementCase]:
 
 
 def writeups_for_user(*, user) -> QuerySet[WriteUp]:
+    """Write-ups a sign-in may see; a lobby manager sees their own only once HR has approved it."""
     query = WriteUp.objects.select_related("staff", "staff__branch", "period", "approved_by", "edited_by")
-    return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
+    query = scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
+    membership = membership_of(user)
+    if membership is not None and membership.role == Role.LOBBY_MANAGER:
+        query = query.filter(status=WriteUpStatus.APPROVED)
+    return query
 
 
 def scorecards_with_review(query: QuerySet[Scorecard]) -> QuerySet[Scorecard]:

@@ -28,6 +28,8 @@ class RecordTable(tables.Table):
         super().__init__(*args, **kwargs)
         if not can_edit:
             self.columns.hide("edit")
+            # Only HR can import: nobody else is sent to a page they cannot open.
+            self.empty_text = _("没有符合条件的记录。可以调整筛选条件。")
 
     def render_edit(self, record):
         return format_html(

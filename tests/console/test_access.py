@@ -54,7 +54,8 @@ class SweepTests(BaseTestCase):
             ("target_new", [], HR_ONLY),
             ("target_edit", [self.target.pk], HR_ONLY),
             ("writeups", [], ALL),
-            ("writeup", [self.olivia_writeup.pk], (200, 404, 404, 200, 302)),
+            # A draft write-up: HR sees it; its lobby manager only once HR has approved it.
+            ("writeup", [self.olivia_writeup.pk], (200, 404, 404, 404, 302)),
             ("screens", [], HR_ONLY),
             ("history", [], HR_ONLY),
             ("scorecard_pdf", [M, a], (None, None, None, 404, 302)),

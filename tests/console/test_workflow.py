@@ -9,7 +9,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from appraisals.models import Acknowledgement, Appeal, BranchSignoff, Job, Period, PeriodStatus, Target, WriteUp
+from appraisals.models import (
+    Acknowledgement,
+    Appeal,
+    BranchSignoff,
+    Job,
+    Period,
+    PeriodStatus,
+    Target,
+    WriteUp,
+    WriteUpStatus,
+)
 from audit.models import Change
 from metrics.models import AccountOpening, ImportBatch
 from tests.console.base import BaseTestCase
@@ -225,3 +235,13 @@ class LockoutTests(BaseTestCase):
     def test_a_right_password_signs_in(self):
         response = self.client.post(reverse("login"), {"username": "alice", "password": "pw-alice-123"})
         self.assertRedirects(response, "/", fetch_redirect_response=False)
+
+
+class WriteUpVisibilityTests(BaseTestCase):
+    def test_a_lobby_manager_sees_their_write_up_only_once_hr_has_approved_it(self):
+        url = reverse("console:writeup", args=[self.olivia_writeup.pk])
+        self.sign_in(self.olivia_user)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.olivia_writeup.status = WriteUpStatus.APPROVED
+        self.olivia_writeup.save(update_fields=["status"])
+        self.assertEqual(self.client.get(url).status_code, 200)
