@@ -1,6 +1,6 @@
 """The console's staff pages: the list, and one person's history, records and moves."""
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
@@ -23,6 +23,10 @@ def staff_list(request):
     filterset = StaffFilter(
         request.GET, queryset=staff_for_user(user=request.user).select_related("branch"), branches=branches
     )
+    if request.GET.get("q", "").strip():
+        found = list(filterset.qs.values_list("employee_no", flat=True)[:2])
+        if len(found) == 1:  # the search box found one person: go straight to them
+            return redirect("console:staff_detail", employee_no=found[0])
     table = StaffTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "console/staff/list.html", {"filter": filterset, "table": table})
