@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "console.middleware.LobbyStarErrorMiddleware",
+    "console.middleware.PageSizeMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,7 +126,7 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "console/_table.html"  # bootstrap5, with the row count and page sizes
 
 BANK_NAME = env_str("BANK_NAME", "")
 # Where people reach the site, for links printed by commands (display screen URLs).

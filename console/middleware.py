@@ -26,3 +26,24 @@ class LobbyStarErrorMiddleware:
         if request.method != "POST":
             return redirect("/")
         return redirect(request.path.rstrip("/").rsplit("/", 1)[0] + "/")
+
+
+MAX_PER_PAGE = 200
+
+
+class PageSizeMiddleware:
+    """Tables take `?per_page=` from the address; no page is larger than MAX_PER_PAGE rows, so
+    a hand-typed `per_page=1000000` cannot make one request render a whole bank."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        keys = [key for key in request.GET if key.endswith("per_page")]
+        if keys:
+            query = request.GET.copy()
+            for key in keys:
+                value = query.get(key, "")
+                query[key] = str(min(int(value), MAX_PER_PAGE)) if value.isdigit() and int(value) > 0 else "50"
+            request.GET = query
+        return self.get_response(request)
