@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext as _
+
 from appraisals.models import Grade
 
 DEFAULT_FONT_FAMILY = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
@@ -70,17 +72,23 @@ def _text(x: float, y: float, content: str, *, size: float = 10, anchor: str = "
     return f'<text x="{_number(x)}" y="{_number(y)}" font-size="{_number(size)}"{extra}>{escape(content)}</text>'
 
 
-def _svg(width: float, height: float, body: Iterable[str], *, title: str, font_family: str) -> str:
-    label = f"<title>{escape(title)}</title>" if title else ""
+def _svg(
+    width: float, height: float, body: Iterable[str], *, title: str, font_family: str, description: str = ""
+) -> str:
+    """`description` is the chart's text alternative (what a screen reader says); the title is
+    used when there is none."""
+    name = description or title
+    label = f"<title>{escape(name)}</title>" if name else ""
+    aria = f" aria-label={quoteattr(name)}" if name else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" height="{_number(height)}" '
-        f'viewBox="0 0 {_number(width)} {_number(height)}" role="img" '
+        f'viewBox="0 0 {_number(width)} {_number(height)}" role="img"{aria} '
         f"font-family={quoteattr(font_family)} fill={quoteattr(INK)}>"
         f"{label}{''.join(body)}</svg>"
     )
 
 
-def _empty(width: float, height: float, *, title: str, empty_text: str, font_family: str) -> str:
+def _empty(width: float, height: float, *, title: str, empty_text: str, font_family: str, description: str = "") -> str:
     body = [
         f'<rect x="0.5" y="0.5" width="{_number(width - 1)}" height="{_number(height - 1)}" '
         f'fill="#f7f9fb" stroke="{GRID}" rx="4"/>'
@@ -88,7 +96,7 @@ def _empty(width: float, height: float, *, title: str, empty_text: str, font_fam
     if title:
         body.append(_text(10, 18, title, size=11, font_weight="bold"))
     body.append(_text(width / 2, height / 2 + 4, empty_text, size=11, anchor="middle", fill=MUTED))
-    return _svg(width, height, body, title=title, font_family=font_family)
+    return _svg(width, height, body, title=title, font_family=font_family, description=description or empty_text)
 
 
 def _shown(value: float) -> str:
@@ -104,6 +112,7 @@ def trend_svg(
     height: int = 160,
     reference_lines: Iterable[float] = (60, 85, 100),
     title: str = "",
+    description: str = "",
     font_family: str = DEFAULT_FONT_FAMILY,
     empty_text: str = EMPTY_TEXT,
     value_labels: str = "all",
@@ -119,7 +128,9 @@ def trend_svg(
         raise ValueError(f"value_labels must be 'all' or 'extremes', not {value_labels!r}")
     values = [float(value) for _, value in points if value is not None]
     if not values:
-        return _empty(width, height, title=title, empty_text=empty_text, font_family=font_family)
+        return _empty(
+            width, height, title=title, empty_text=empty_text, font_family=font_family, description=description
+        )
     references = sorted(float(line) for line in reference_lines)
     top_value = max(values + references + [100.0])
     y_max = math.ceil(top_value / 20.0) * 20.0
@@ -154,7 +165,7 @@ def trend_svg(
     # One polyline per run of consecutive months with a score: a gap stays a gap.
     run: list[str] = []
     runs = []
-    for index, (_, value) in enumerate(points):
+    for index, (_label, value) in enumerate(points):
         if value is None:
             if run:
                 runs.append(run)
@@ -191,7 +202,7 @@ def trend_svg(
         if index in labelled:
             body.append(_text(x, y - 5, _shown(float(value)), size=7.5, anchor="middle"))
     body.append(f'<path class="dots" d="{"".join(dots)}" fill="{LINE}"/>')
-    return _svg(width, height, body, title=title, font_family=font_family)
+    return _svg(width, height, body, title=title, font_family=font_family, description=description)
 
 
 def completion_bars_svg(
@@ -201,6 +212,7 @@ def completion_bars_svg(
     height: int = 180,
     cap: float = 150.0,
     title: str = "",
+    description: str = "",
     font_family: str = DEFAULT_FONT_FAMILY,
     missing_text: str = "—",
     empty_text: str = EMPTY_TEXT,
@@ -209,7 +221,9 @@ def completion_bars_svg(
     is drawn to the cap with its true value written beside it; `None` (not assessed) shows
     `missing_text` instead of a bar."""
     if not items:
-        return _empty(width, height, title=title, empty_text=empty_text, font_family=font_family)
+        return _empty(
+            width, height, title=title, empty_text=empty_text, font_family=font_family, description=description
+        )
     label_w = min(110.0, max(48.0, 11.0 * max(len(label) for label, _ in items) * 0.9))
     left, right = label_w + 8, 44.0
     top = 26.0 if title else 8.0
@@ -254,7 +268,7 @@ def completion_bars_svg(
         f'<line x1="{_number(x100)}" y1="{_number(top - 2)}" x2="{_number(x100)}" '
         f'y2="{_number(height - bottom + 2)}" stroke="{INK}" stroke-width="1" stroke-dasharray="3 2"/>'
     )
-    return _svg(width, height, body, title=title, font_family=font_family)
+    return _svg(width, height, body, title=title, font_family=font_family, description=description)
 
 
 def grade_distribution_svg(
@@ -264,13 +278,16 @@ def grade_distribution_svg(
     width: int = 420,
     height: int = 200,
     title: str = "",
+    description: str = "",
     font_family: str = DEFAULT_FONT_FAMILY,
     empty_text: str = EMPTY_TEXT,
 ) -> str:
     """How many people got each grade: one column per key of `labels`, in its order."""
     total = sum(int(counts.get(code, 0)) for code in labels)
     if not labels or total == 0:
-        return _empty(width, height, title=title, empty_text=empty_text, font_family=font_family)
+        return _empty(
+            width, height, title=title, empty_text=empty_text, font_family=font_family, description=description
+        )
     top = 30.0 if title else 16.0
     bottom = 22.0
     left, right = 10.0, 10.0
@@ -296,7 +313,7 @@ def grade_distribution_svg(
         )
         body.append(_text(x_mid, base_y - bar_h - 4, str(count), size=10, anchor="middle"))
         body.append(_text(x_mid, height - 6, label, size=9.5, anchor="middle"))
-    return _svg(width, height, body, title=title, font_family=font_family)
+    return _svg(width, height, body, title=title, font_family=font_family, description=description)
 
 
 # ─── the console's charts, from the models' values ───────────────────────────────────────
@@ -305,10 +322,17 @@ def grade_distribution_svg(
 def grade_chart(counts: dict) -> str:
     """The grade mix of a month from `month_summary`'s `grade_<code>` counts."""
     labels = {grade.value: str(grade.label) for grade in Grade}
-    return grade_distribution_svg({grade: counts.get(f"grade_{grade}", 0) for grade in Grade.values}, labels=labels)
+    values = {grade: counts.get(f"grade_{grade}", 0) for grade in Grade.values}
+    description = _("各等次人数：") + "，".join(
+        _("%(grade)s %(count)d 人") % {"grade": labels[grade], "count": count} for grade, count in values.items()
+    )
+    return grade_distribution_svg(values, labels=labels, description=description)
 
 
 def score_trend_chart(cards, *, width: int, height: int) -> str | None:
     """The last 12 months' scores of one person, oldest first; None when there are none."""
     points = [(f"{card.period.month:%Y-%m}", float(card.score)) for card in cards][-12:]
-    return trend_svg(points, width=width, height=height) if points else None
+    if not points:
+        return None
+    description = _("各月得分：") + "，".join(f"{label} {score:.2f}" for label, score in points)
+    return trend_svg(points, width=width, height=height, description=description)

@@ -36,3 +36,17 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "$wanted" > "$stamp"
 fi
 mkdir -p var
+
+# Browser-side test tools (axe-core for the accessibility checks), pinned in package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || true
+  fi
+  if command -v npm >/dev/null; then
+    echo "Installing the browser test tools (npm ci)"
+    npm ci --no-audit --no-fund --silent >/dev/null
+  else
+    echo "npm is missing: the accessibility tests will be skipped. Install it with: sudo apt-get install -y npm"
+  fi
+fi
