@@ -9,8 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from appraisals.models import Acknowledgement, AppealStatus, Item
-from appraisals.selectors import appeals_for_user, periods_recent, scorecards_for_user, scorecards_with_review
+from appraisals.models import Acknowledgement, AppealStatus
+from appraisals.selectors import (
+    appeals_for_user,
+    periods_recent,
+    scheme_data,
+    scorecards_for_user,
+    scorecards_with_review,
+)
 from appraisals.services import appeals
 from console.access import anyone, hr_only, hr_or_head, period_from_url, scorecard_for_user
 from console.filters.appraisals import AppealFilter, ScorecardFilter
@@ -19,6 +25,7 @@ from console.tables.appraisals import AppealTable, ScorecardTable, StaffScorecar
 from reports import pdf
 from reports.charts import score_trend_chart
 from reports.exports import ScorecardExport
+from reports.scorecards import item_rows
 from staff.selectors import branches_for_user
 
 
@@ -46,6 +53,11 @@ def scorecard_list(request, month):
     return render(request, "console/scorecards/list.html", {"period": period, "filter": filterset, "table": table})
 
 
+def _methods(card) -> dict[str, str]:
+    """How the card's scheme scores each item (ratio, band, score)."""
+    return {item.code: item.method for item in scheme_data(card.scheme).items} if card.scheme_id else {}
+
+
 def _is_self(access, card) -> bool:
     return access.staff is not None and access.staff.pk == card.staff_id
 
@@ -56,7 +68,7 @@ def scorecard_detail(request, month, employee_no):
     card_appeals = appeals_for_user(user=request.user).filter(period=card.period, staff=card.staff)
     context = {
         "card": card,
-        "items": [{**item, "label": Item(item["code"]).label} for item in card.items],
+        "items": item_rows(card.items, _methods(card)),
         "period": card.period,
         "is_self": _is_self(access, card),
         "acknowledgement": Acknowledgement.objects.filter(period=card.period, staff=card.staff).first(),

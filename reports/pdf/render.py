@@ -14,75 +14,20 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from core.months import month_label, month_parse, month_short_label
-from core.numbers import fixed, percent, short
+from core.numbers import fixed, percent
 from reports import charts
 from reports.pdf import fonts
 from reports.pdf.data import MonthPages, Unit, shows_flag
+from reports.scorecards import CHART_LABELS, GRADE_LABELS, item_rows
 from staff.models import Position
 
 FAMILY_PLACEHOLDER = "LSFONTFAMILY"
 FACES_PLACEHOLDER = "/*LSFONTFACES*/"
 AUDIENCES = ("employee", "hr", "branch")
 LANGUAGES = ("zh-hans", "en")
-
-ITEM_LABELS = {
-    "accounts": gettext_lazy("开户数（户）"),
-    "effective": gettext_lazy("有效客户（户）"),
-    "ebanking": gettext_lazy("电子银行签约（户）"),
-    "deposits": gettext_lazy("存款日均（万元）"),
-    "satisfaction": gettext_lazy("客户满意度"),
-    "mystery": gettext_lazy("神秘人暗访（分）"),
-}
-CHART_LABELS = {
-    "accounts": gettext_lazy("开户"),
-    "effective": gettext_lazy("有效客户"),
-    "ebanking": gettext_lazy("电子银行"),
-    "deposits": gettext_lazy("存款日均"),
-    "satisfaction": gettext_lazy("满意度"),
-    "mystery": gettext_lazy("暗访"),
-}
-GRADE_LABELS = {
-    "excellent": gettext_lazy("优秀"),
-    "good": gettext_lazy("良好"),
-    "pass": gettext_lazy("合格"),
-    "fail": gettext_lazy("不合格"),
-}
-
-
-def _item_rows(page: dict) -> list[dict]:
-    rows = []
-    for item in page["items"]:
-        code = item["code"]
-        method = page["methods"].get(code, "ratio")
-        assessed = bool(item.get("assessed"))
-        actual = item.get("actual")
-        if code == "satisfaction":
-            actual_text = percent(actual)
-        elif method == "ratio" and code != "deposits":
-            actual_text = short(actual)
-        else:
-            actual_text = fixed(actual)
-        if method == "ratio":
-            target_text = fixed(item.get("target")) if code == "deposits" else short(item.get("target"))
-        elif method == "band":
-            target_text = "80%–100%"
-        else:
-            target_text = _("满分100")
-        rows.append(
-            {
-                "label": str(ITEM_LABELS.get(code, code)),
-                "actual": actual_text if actual is not None else "—",
-                "target": target_text,
-                "completion": percent(item.get("completion")) if assessed else "—",
-                "weight": short(item.get("weight")),
-                "points": fixed(item.get("points")) if assessed else _("不考核"),
-                "assessed": assessed,
-            }
-        )
-    return rows
 
 
 def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> dict:
@@ -118,7 +63,7 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
         )
         % {"count": page["major_complaints"]},
         "probation": page["probation"],
-        "items": _item_rows(page),
+        "items": item_rows(page["items"], page["methods"]),
         "base": fixed(page["base"]),
         "bonus": "+" + fixed(page["bonus"]),
         "bonus_note": ngettext("客户表扬 %(count)s 次", "客户表扬 %(count)s 次", page["praise"])
