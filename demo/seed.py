@@ -20,6 +20,7 @@ from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
 
 from audit.models import Change
+from core.errors import LobbyStarError
 from demo.generator import DemoBank, build_demo_bank, last_full_month
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.services import import_file
@@ -34,7 +35,7 @@ APPRAISAL_MODELS = ["ImprovementCase", "Scorecard", "Target", "Period"]
 # Written for HR as an example even where this version cannot import it yet.
 
 
-class DemoSeedError(Exception):
+class DemoSeedError(LobbyStarError):
     """The demo could not be seeded; the message says why and what to do."""
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from appraisals.models import NameStyle, Screen
 from audit.models import Change
 from audit.services import change_record
+from core.errors import LobbyStarError
 from screens.selectors import token_hash
 from staff.models import Branch
 
@@ -21,7 +22,7 @@ TOP_N_RANGE = (1, 30)
 SECONDS_RANGE = (1, 3600)
 
 
-class ScreenError(Exception):
+class ScreenError(LobbyStarError):
     """A screen cannot be made or changed as asked; the message says why, for a person to read."""
 
 

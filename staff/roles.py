@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import change_record, field_changes
+from core.errors import LobbyStarError
 from staff.models import Branch, Membership, Role, Staff
 
 
-class RoleGrantError(ValueError):
+class RoleGrantError(LobbyStarError, ValueError):
     """A grant that cannot be made as asked; the message says why, for the person who asked."""
 
 

@@ -120,3 +120,24 @@ class WorkerTests(SimpleTestCase):
         app.loader.import_default_modules()
         names = {name for name in app.tasks if not name.startswith("celery.")}
         self.assertEqual(names, {"appraisals.run_job", "reports.render_scorecard_unit"})
+
+
+class ErrorTypeTests(SimpleTestCase):
+    def test_every_error_the_product_raises_is_a_lobbystar_error(self):
+        import importlib
+        import inspect
+
+        from core.errors import LobbyStarError
+
+        strays = []
+        for module_name, path in _modules().items():
+            if path.name == "apps.py" or "management" in module_name:
+                continue
+            if "class " not in path.read_text(encoding="utf-8") or "Error" not in path.read_text(encoding="utf-8"):
+                continue
+            module = importlib.import_module(module_name)
+            for name, value in vars(module).items():
+                if inspect.isclass(value) and value.__module__ == module_name and issubclass(value, Exception):
+                    if not issubclass(value, LobbyStarError):
+                        strays.append(f"{module_name}.{name}")
+        self.assertEqual(strays, [])

@@ -35,6 +35,7 @@ from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope, WriteUpS
 from appraisals.scoring import Scheme as SchemeData
 from audit.models import Change
 from audit.services import change_record
+from core.errors import LobbyStarError
 from metrics.selectors import record_totals
 from staff.models import Level, Position
 from staff.selectors import assignments_on
@@ -86,7 +87,7 @@ ADVICE_EN = {
 }
 
 
-class WriteUpError(Exception):
+class WriteUpError(LobbyStarError):
     """A write-up cannot do what was asked; the message says why, for a person to read."""
 
 

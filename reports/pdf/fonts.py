@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from core.errors import LobbyStarError
+
 FAMILY = "Noto Sans CJK SC"
 SCHEME = "lobbystar-font:"
 # Always in the cut: printable ASCII and the punctuation a page may gain from a template
@@ -42,7 +44,7 @@ CUT_VERSION = 1
 _MAX_REGISTERED = 64
 
 
-class FontError(Exception):
+class FontError(LobbyStarError):
     """The CJK font is missing; the message says how to install it."""
 
 
