@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisals.models import NameStyle, Period, PeriodStatus, Scorecard, Screen
 from core.months import month_add
+from core.urls import absolute_url
 from staff.selectors import bank_name
 
 # Part of every ETag: bump it when the payload or the page's script changes, and every open
@@ -144,8 +145,7 @@ def token_hash(token: str) -> str:
 
 def screen_url(token: str) -> str:
     """The screen's full address, on SITE_URL."""
-    site = settings.SITE_URL.rstrip("/")
-    return f"{site}{reverse('screens:page', args=[token])}"
+    return absolute_url(reverse("screens:page", args=[token]))
 
 
 def _shown_periods():
