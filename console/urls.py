@@ -34,6 +34,7 @@ urlpatterns = [
     path("months/<yyyymm:month>/compute/", months.month_compute, name="month_compute"),
     path("months/<yyyymm:month>/signoff/", months.month_signoff, name="month_signoff"),
     path("months/<yyyymm:month>/review/", months.month_review, name="month_review"),
+    path("months/<yyyymm:month>/remind/", notices.month_remind, name="month_remind"),
     path("months/<yyyymm:month>/finalize/", months.month_finalize, name="month_finalize"),
     path("months/<yyyymm:month>/reopen/", months.month_reopen, name="month_reopen"),
     path("months/<yyyymm:month>/branches/<str:code>/pdf/", scorecards.branch_pack_pdf, name="branch_pdf"),

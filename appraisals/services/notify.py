@@ -8,9 +8,11 @@ publishing or recomputing a month again tells nobody twice.
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appraisals import selectors
-from appraisals.models import Appeal, ImprovementCase, Period, Scorecard
+from appraisals.models import Appeal, ImprovementCase, Period, PeriodStatus, Scorecard
+from core.errors import LobbyStarError
 from notices.models import NoticeKind
 from notices.selectors import Recipient, head_recipients, hr_recipients, staff_recipients
 from notices.services import notices_send
@@ -33,6 +35,8 @@ def signoff_remind(*, period: Period, event_key: str | None = None) -> int:
     branch group. Without a key (HR's "remind again") it is a new reminder, once a minute at
     most. Returns how many heads were reminded."""
     month = _month(period)
+    if period.status != PeriodStatus.COMPUTED:
+        raise LobbyStarError(_("%(month)s 不在待签核状态，无需提醒。") % {"month": month})
     event_key = event_key or f"signoff:{month}:again:{timezone.now():%Y%m%d%H%M}"
     missing = selectors.signoff_state(period=period)["missing"]
     if not missing:

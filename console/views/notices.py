@@ -1,12 +1,15 @@
 """The inbox: a sign-in's own notices, opening one (read, then on to what it is about), and
 marking them all read."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from console.access import anyone
+from appraisals.services import notify
+from console.access import anyone, hr_only, period_from_url
 from notices.selectors import notices_for_user
 from notices.services import notice_read, notices_read_all
 from notices.texts import notice_words
@@ -35,3 +38,15 @@ def notice_open(request, pk):
 def inbox_read_all(request):
     notices_read_all(notices=notices_for_user(user=request.user))
     return redirect("console:inbox")
+
+
+@require_POST
+@hr_only
+def month_remind(request, month):
+    """HR reminds again the heads of the sub-branches that have not signed off the month."""
+    count = notify.signoff_remind(period=period_from_url(month))
+    if count:
+        messages.success(request, _("已再次提醒 %(count)d 位机构负责人签核。") % {"count": count})
+    else:
+        messages.warning(request, _("待签核的支行没有负责人账号，无人可提醒。"))
+    return redirect("console:month", month=month)

@@ -73,7 +73,7 @@ class SweepTests(BaseTestCase):
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip", "inbox_read_all",
+        "month_pdf_zip", "inbox_read_all", "month_remind",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):

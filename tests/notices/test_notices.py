@@ -132,6 +132,25 @@ class MonthNoticeTests(NoticeTestCase):
             self.assertEqual(notify.signoff_remind(period=period), 1)
         self.assertEqual([message.to for message in mail.outbox], [["hedda@bank.example"]])
 
+    def test_hr_reminds_again_from_the_month_page_and_nobody_else_may(self):
+        period = self.compute()
+        branch_signoff(period=period, branch=self.tree["sub_a"], user=self.hugo)
+        mail.outbox.clear()
+        self.client.force_login(self.alice_user)
+        self.assertEqual(self.client.post("/months/2026-10/remind/").status_code, 403)
+        self.client.force_login(self.hana)
+        self.assertContains(self.client.get("/months/2026-10/"), "再次提醒未签核的支行")
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post("/months/2026-10/remind/", follow=True)
+        self.assertContains(response, "已再次提醒 1 位机构负责人签核。")
+        self.assertEqual([message.to for message in mail.outbox], [["hedda@bank.example"]])
+
+    def test_a_published_month_is_not_reminded_of(self):
+        self.publish()
+        self.client.force_login(self.hana)
+        response = self.client.post("/months/2026-10/remind/", follow=True)
+        self.assertContains(response, "不在待签核状态，无需提醒。")
+
     def test_publishing_tells_each_lobby_manager_with_a_scorecard_and_mails_those_with_an_address(self):
         self.publish()
         published = self.told(NoticeKind.PERIOD_PUBLISHED)
