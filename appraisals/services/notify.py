@@ -25,7 +25,8 @@ def _month(period: Period) -> str:
 def period_computed(*, period: Period, cases_opened=()) -> None:
     """A month is computed: the heads of the sub-branches still to sign off are reminded, and
     whoever the computation put on an improvement plan is told."""
-    signoff_remind(period=period, event_key=f"signoff:{_month(period)}")
+    if period.status == PeriodStatus.COMPUTED:
+        signoff_remind(period=period, event_key=f"signoff:{_month(period)}")
     for case in ImprovementCase.objects.filter(pk__in=list(cases_opened)):
         case_opened(case=case, period=period)
 

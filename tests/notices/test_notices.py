@@ -7,12 +7,15 @@ address, no sign-in) are lobby managers in A; Olivia (E900) in B.
 
 import datetime
 import http.server
+import io
 import json
 import threading
 
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
 from django.test import TestCase, override_settings
+from django.utils import translation
 
 from appraisals.models import AppealStatus, ImprovementCase, Period
 from appraisals.services import notify
@@ -246,6 +249,7 @@ class InboxTests(NoticeTestCase):
 
     def test_the_inbox_speaks_english_when_asked(self):
         self.client.force_login(self.alice_user)
+        self.addCleanup(translation.deactivate)  # the request leaves English active in this thread
         page = self.client.get("/inbox/", headers={"accept-language": "en"}).content.decode()
         self.assertIn("Results for October 2026 are published", page)
 
@@ -290,3 +294,16 @@ class GroupRobotTests(NoticeTestCase):
         self.assertEqual((post.attempts, post.last_error), (3, ""))
         self.assertEqual(len(robot.posts), 4)
         self.assertEqual(len(mail.outbox), 2)
+
+    def test_send_notices_sends_what_is_still_unsent_and_nothing_else(self):
+        robot = self.robot(500, 500)  # the reminder's post and the publication's fail
+        self.publish()
+        mail.outbox.clear()
+        output = io.StringIO()
+        call_command("send_notices", stdout=output)
+        self.assertIn("2 notices", output.getvalue())
+        self.assertEqual(len(robot.posts), 4)
+        self.assertFalse(Notice.objects.filter(staff__isnull=True, user__isnull=True, wecom_sent_at__isnull=True))
+        self.assertEqual(mail.outbox, [])
+        call_command("send_notices", stdout=output)
+        self.assertEqual(len(robot.posts), 4)
