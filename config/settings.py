@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "audit",
     "staff",
     "metrics",
+    "notices",
     "appraisals",
     "reports",
     "screens",
@@ -129,8 +130,25 @@ CELERY_TIMEZONE = TIME_ZONE
 DJANGO_TABLES2_TEMPLATE = "console/_table.html"  # bootstrap5, with the row count and page sizes
 
 BANK_NAME = env_str("BANK_NAME", "")
-# Where people reach the site, for links printed by commands (display screen URLs).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach the site: every link the product prints or sends (core.urls.absolute_url).
+# Without it, the port `make run PORT=…` serves on.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
+
+# Mail, with Django's own names (CONTRACT.md §6): written to the console when no host is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LobbyStar 大堂之星 <lobbystar@localhost>")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+# A 企业微信 group robot (…/cgi-bin/webhook/send?key=…): branch notices are posted there as well.
+WECOM_WEBHOOK_URL = env_str("WECOM_WEBHOOK_URL", "")
+WECOM_TIMEOUT = env_int("WECOM_TIMEOUT", 5)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, records, scorecards, staff, work
+from console.views import dashboard, months, notices, records, scorecards, staff, work
 
 
 class MonthConverter:
@@ -24,6 +24,9 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("me/", scorecards.me, name="me"),
+    path("inbox/", notices.inbox, name="inbox"),
+    path("inbox/<int:pk>/", notices.notice_open, name="notice"),
+    path("inbox/read-all/", notices.inbox_read_all, name="inbox_read_all"),
     # months and their workflow
     path("months/", months.month_list, name="months"),
     path("months/compute/", months.month_compute, name="month_compute_new"),
@@ -31,6 +34,7 @@ urlpatterns = [
     path("months/<yyyymm:month>/compute/", months.month_compute, name="month_compute"),
     path("months/<yyyymm:month>/signoff/", months.month_signoff, name="month_signoff"),
     path("months/<yyyymm:month>/review/", months.month_review, name="month_review"),
+    path("months/<yyyymm:month>/remind/", notices.month_remind, name="month_remind"),
     path("months/<yyyymm:month>/finalize/", months.month_finalize, name="month_finalize"),
     path("months/<yyyymm:month>/reopen/", months.month_reopen, name="month_reopen"),
     path("months/<yyyymm:month>/branches/<str:code>/pdf/", scorecards.branch_pack_pdf, name="branch_pdf"),

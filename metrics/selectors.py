@@ -152,6 +152,33 @@ def record_totals(
     return totals
 
 
+MONTH_TO_DATE_COLUMNS = ("accounts", "effective", "ebanking")
+
+
+def month_to_date_counts(
+    *,
+    path: str,
+    first: datetime.date,
+    last: datetime.date,
+    effective_threshold: Decimal,
+    position: str | None = None,
+) -> dict[int, dict]:
+    """Per staff member now placed in the branch subtree `path` (and holding `position`, when
+    given), the accounts, effective customers and activated e-banking sign-ups dated
+    `first`..`last`: the live counts a lobby screen may show before a month ends (SCORING.md §6).
+    Counts only, by the rules of `actuals`; staff with nothing to count are left out."""
+    span = Q(date__gte=first, date__lte=last, staff__branch__path__startswith=path)
+    if position:
+        span &= Q(staff__position=position)
+    # The accounts and e-banking aggregates only: the querysets of the other kinds are never run.
+    accounts, ebanking = _record_aggregates(span, effective_threshold=effective_threshold)[:2]
+    counts: dict[int, dict] = {}
+    for row in [*accounts, *ebanking]:
+        staff_id = row.pop("staff_id")
+        counts.setdefault(staff_id, dict.fromkeys(MONTH_TO_DATE_COLUMNS, 0)).update(row)
+    return counts
+
+
 def last_imports() -> dict[str, ImportBatch]:
     """The latest successful import of each kind, for the dashboard."""
     latest = ImportBatch.objects.filter(outcome=ImportBatch.Outcome.IMPORTED).values("kind").annotate(last_id=Max("id"))

@@ -18,20 +18,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from appraisals.models import NameStyle, Period, PeriodStatus, Scorecard, Screen
-from core.months import month_add, month_label
+from appraisals.models import NameStyle, Period, PeriodStatus, Scheme, Scorecard, Screen
+from appraisals.scoring.scheme import DEFAULT_SCHEME
+from appraisals.selectors import scheme_current, scheme_data
+from core.months import month_add, month_label, today
 from core.numbers import decimal, fixed, rounded
+from core.urls import absolute_url
+from metrics.selectors import month_to_date_counts
+from staff.models import Branch, Position, Staff
 from staff.selectors import bank_name
 
 # Part of every ETag: bump it when the payload or the page's script changes, and every open
 # screen receives a new answer, sees the new version and reloads itself.
-SCREEN_VERSION = 1
+SCREEN_VERSION = 2
 
 # A screen shows the latest month that has been computed; a draft is never shown.
 SHOWN_STATUSES = [PeriodStatus.COMPUTED, PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
@@ -142,8 +148,7 @@ def token_hash(token: str) -> str:
 
 def screen_url(token: str) -> str:
     """The screen's full address, on SITE_URL."""
-    site = settings.SITE_URL.rstrip("/")
-    return f"{site}{reverse('screens:page', args=[token])}"
+    return absolute_url(reverse("screens:page", args=[token]))
 
 
 def _shown_periods():
@@ -401,6 +406,68 @@ def _screen_boards(screen: Screen) -> dict:
         "rotate_seconds": screen.rotate_seconds,
         "poll_seconds": screen.poll_seconds,
         "boards": boards,
+        "month_to_date": month_to_date(branch),
+    }
+
+
+# -- month to date: live counts before the month ends (SCORING.md §6) ---------------------
+
+# What the month-to-date panel counts, as (key, label, unit): counts only — never a score,
+# grade, rank or flag, which exist only once the month has ended and been computed.
+MONTH_TO_DATE_ITEMS = [
+    ("accounts", gettext_lazy("开户数"), gettext_lazy("户")),
+    ("effective", gettext_lazy("有效客户"), gettext_lazy("户")),
+    ("ebanking", gettext_lazy("电子银行签约"), gettext_lazy("户")),
+]
+# The panel breaks the totals down by the branches just below the screen's, listed by code
+# (never by how well they did), when there are no more of them than this.
+MONTH_TO_DATE_BRANCHES = 8
+
+
+def _effective_threshold():
+    try:
+        return scheme_data(scheme_current()).effective_threshold
+    except Scheme.DoesNotExist:
+        return DEFAULT_SCHEME.effective_threshold
+
+
+def month_to_date(branch: Branch, *, day: datetime.date | None = None) -> dict:
+    """The live counts of the month so far for the branch's subtree (本月截至 X 日): its lobby
+    managers' accounts, effective customers and e-banking sign-ups as totals, and the same for
+    each branch just below it. No person is named and nothing is ranked."""
+    day = day or today()
+    counts = month_to_date_counts(
+        path=branch.path,
+        first=day.replace(day=1),
+        last=day,
+        effective_threshold=_effective_threshold(),
+        position=Position.LOBBY_MANAGER,
+    )
+    keys = [key for key, _label, _unit in MONTH_TO_DATE_ITEMS]
+    totals = dict.fromkeys(keys, 0)
+    for row in counts.values():
+        for key in keys:
+            totals[key] += row[key]
+    children = list(Branch.objects.filter(parent=branch).order_by("code").values_list("path", "name"))
+    by_branch = []
+    if 2 <= len(children) <= MONTH_TO_DATE_BRANCHES:
+        place = dict(Staff.objects.filter(pk__in=list(counts)).values_list("id", "branch__path"))
+        for path, name in children:
+            inside = [counts[staff_id] for staff_id, where in place.items() if where.startswith(path)]
+            by_branch.append(
+                {"branch": short_branch_name(name), "values": [sum(row[key] for row in inside) for key in keys]}
+            )
+    # "3" in Chinese, "3rd" in English: Month to date, to the 3rd.
+    shown_day = ordinal(day.day) if translation.get_language() == "en" else str(day.day)
+    return {
+        "month": f"{day:%Y-%m}",
+        "day": day.day,
+        "label": _("本月截至 %(day)s 日") % {"day": shown_day},
+        "items": [
+            {"key": key, "label": str(label), "unit": str(unit), "value": totals[key]}
+            for key, label, unit in MONTH_TO_DATE_ITEMS
+        ],
+        "branches": by_branch,
     }
 
 
@@ -446,6 +513,7 @@ def _payload_key(live: LiveScreen) -> tuple:
         settings.BANK_NAME,
         settings.LANGUAGE_CODE,
         settings.TIME_ZONE,
+        today(),  # the month-to-date label says which day it counts to
     )
 
 

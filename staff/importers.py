@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from core.imports.cells import Choice, Column, Date, Text
+from core.imports.cells import Choice, Column, Date, Email, Text
 from core.imports.kinds import (
     IMPORT_REASON,
     UPDATE_REASON,
@@ -180,6 +180,8 @@ def register_kinds() -> None:
                 Column("hired_on", "入职日期", Date()),
                 Column("status", "状态", Choice(Status)),
                 Column("changed_on", "变动日期", Date()),
+                Column("email", "邮箱", Email()),
+                Column("wecom_userid", "企业微信账号", Text(64)),
             ),
             prepare=prepare_staff,
         )

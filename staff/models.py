@@ -81,6 +81,9 @@ class Staff(models.Model):
     position_since = models.DateField(_("任职日期"))
     hired_on = models.DateField(_("入职日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Where notices reach them beyond the console's inbox (CONTRACT.md §1); empty: not given.
+    email = models.EmailField(_("邮箱"), max_length=254, blank=True, default="")
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("员工")

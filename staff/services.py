@@ -290,6 +290,8 @@ class StaffValues:
     hired_on: datetime.date | None = None
     status: str | None = None
     changed_on: datetime.date | None = None
+    email: str | None = None
+    wecom_userid: str | None = None
 
 
 @dataclass
@@ -321,7 +323,7 @@ class StaffChanges(Changes):
 
 
 _ASSIGNED = ("branch_id", "position", "status")  # what a change of assignment is about
-_STAFF_FIELDS = ("name", "branch_id", "position", "position_since", "hired_on", "status")
+_STAFF_FIELDS = ("name", "branch_id", "position", "position_since", "hired_on", "status", "email", "wecom_userid")
 _ASSIGNMENT_FIELDS = ("branch_id", "position", "position_since", "status", "valid_from", "valid_to")
 
 
@@ -355,10 +357,13 @@ def staff_changes_plan(*, people: Sequence[StaffValues], default_changed_on: dat
             "position_since": person.position_since,
             "hired_on": person.hired_on,
             "status": person.status,
+            "email": person.email,
+            "wecom_userid": person.wecom_userid,
         }
         member = changes.members.get(person.employee_no)
         if member is None:
             wanted["status"] = wanted["status"] or Status.ACTIVE
+            wanted.update(email=wanted["email"] or "", wecom_userid=wanted["wecom_userid"] or "")
             changes.members[person.employee_no] = Member(
                 id=None, before={}, current=wanted, assignments=[_assignment(wanted, valid_from=START_OF_TIME)]
             )
@@ -378,7 +383,7 @@ def _apply_row(member: Member, wanted: dict, *, day: datetime.date) -> tuple[str
     """Moves `member` to a row's values: (outcome, the day a change of assignment takes effect,
     a problem that stops the row — "" when none)."""
     current = member.current
-    for name in ("hired_on", "status"):
+    for name in ("hired_on", "status", "email", "wecom_userid"):
         if wanted[name] is None:
             wanted[name] = current[name]  # not given: kept as it is
     if wanted == current:

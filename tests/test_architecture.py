@@ -9,7 +9,19 @@ from django.test import SimpleTestCase
 ROOT = Path(__file__).resolve().parent.parent
 # From the ground up. A room may import the rooms before it in this list, never one after it:
 # the screens never import the console; the console, HR's workplace, administers the screens.
-LAYERS = ["core", "audit", "staff", "metrics", "appraisals", "reports", "screens", "console", "demo", "config"]
+LAYERS = [
+    "core",
+    "audit",
+    "staff",
+    "metrics",
+    "notices",
+    "appraisals",
+    "reports",
+    "screens",
+    "console",
+    "demo",
+    "config",
+]
 MAX_PACKAGE_LINES = 5000
 SKIPPED = {"migrations", "tests", "bench", "scripts", ".venv", "var", "node_modules"}
 
@@ -119,7 +131,7 @@ class WorkerTests(SimpleTestCase):
 
         app.loader.import_default_modules()
         names = {name for name in app.tasks if not name.startswith("celery.")}
-        self.assertEqual(names, {"appraisals.run_job", "reports.render_scorecard_unit"})
+        self.assertEqual(names, {"appraisals.run_job", "notices.deliver", "reports.render_scorecard_unit"})
 
 
 class ErrorTypeTests(SimpleTestCase):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisals.models import Acknowledgement, Appeal, AppealStatus, Period, PeriodStatus
+from appraisals.services import notify
 from audit.models import Change
 from audit.services import change_record
 from core.errors import LobbyStarError
@@ -37,6 +38,7 @@ def appeal_create(*, period: Period, staff: Staff, text: str, user) -> Appeal:
     except IntegrityError:
         raise LobbyStarError(_("您对该月已有一项待处理的申诉，请等待人力资源部处理。")) from None
     change_record(obj=appeal, action=Change.Action.CREATE, user=user, reason=text, source="console")
+    notify.appeal_created(appeal=appeal)
     return appeal
 
 
@@ -61,4 +63,5 @@ def appeal_resolve(*, appeal: Appeal, status: str, resolution: str, user) -> App
         source="console",
     )
     appeal.refresh_from_db()
+    notify.appeal_resolved(appeal=appeal)
     return appeal

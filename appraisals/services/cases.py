@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisals.models import CaseEvent, CaseStage, CaseStatus, ImprovementCase
+from appraisals.services import notify
 from audit.models import Change
 from audit.services import change_record
 from core.errors import LobbyStarError
@@ -38,6 +39,7 @@ def case_advance(*, case: ImprovementCase, stage: int, note: str, evidence=None,
         fields={"stage": [case.stage, stage]},
     )
     case.refresh_from_db()
+    notify.case_advanced(case=case)
     return case
 
 
@@ -70,4 +72,5 @@ def case_close(*, case: ImprovementCase, note: str, month: datetime.date | None 
         fields={"status": [CaseStatus.OPEN, CaseStatus.CLOSED]},
     )
     case.refresh_from_db()
+    notify.case_closed(case=case)
     return case

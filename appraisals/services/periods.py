@@ -21,6 +21,7 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.scoring import compute_scorecards, input_fingerprint
+from appraisals.services import notify
 from audit.models import Change
 from audit.services import change_record, changes_record_bulk, field_changes
 from core.bulk import insert_rows, model_columns
@@ -277,6 +278,7 @@ def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
         .order_by("month")
         .values_list("month", flat=True)
     )
+    notify.period_computed(period=period, cases_opened=opened)
     return ComputeResult(
         period=period,
         scorecards=len(result),
@@ -389,9 +391,11 @@ def period_review(*, month: datetime.date, user=None, without_signoffs: bool = F
             "names": "、".join(branch.name for branch in missing),
             "reason": reason,
         }
-    return _transition(
+    period = _transition(
         period=period, allowed=[PeriodStatus.COMPUTED], new=PeriodStatus.REVIEWED, user=user, reason=reason
     )
+    notify.period_published(period=period)
+    return period
 
 
 @transaction.atomic

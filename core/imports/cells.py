@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import TextChoices
 from django.utils import translation
 
@@ -56,6 +58,28 @@ class Text:
             if too_long.any():
                 messages[too_long] = f"is longer than {self.max_length} characters: " + cells[too_long]
         return cells, messages
+
+
+class Email(Text):
+    """An e-mail address, as Django's EmailField accepts it."""
+
+    hint = "e-mail address"
+
+    def __init__(self):
+        super().__init__(254)
+
+    def parse(self, cells):
+        def message(text: str) -> str:
+            try:
+                validate_email(text)
+            except ValidationError:
+                return f"{text} is not an e-mail address"
+            return ""
+
+        values, messages = super().parse(cells)
+        bad = map_unique(values, message)
+        messages = messages.where(messages != "", bad)
+        return values, messages
 
 
 _DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
@@ -253,7 +277,7 @@ class Choice:
         return parse_unique(cells, parse_one)
 
 
-ValueType = Text | Date | Month | Amount | Number | WholeNumber | Boolean | Choice
+ValueType = Text | Email | Date | Month | Amount | Number | WholeNumber | Boolean | Choice
 
 
 @dataclass(frozen=True)

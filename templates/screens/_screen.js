@@ -138,6 +138,45 @@
     byId("bank").textContent = data.bank === data.branch ? "" : data.bank;
     byId("branch").textContent = data.branch;
     byId("data-time").textContent = data.data_time_label ? labels.data_time + " " + data.data_time_label : "";
+    drawMonthToDate();
+  }
+
+  // The month so far: counts only, beside the last published month's board (SCORING.md §6).
+  function drawMonthToDate() {
+    var live = data.month_to_date;
+    byId("mtd").hidden = !live;
+    byId("screen").classList.toggle("with-mtd", !!live);
+    if (!live) return;
+    byId("mtd-title").textContent = live.label;
+    var items = byId("mtd-items");
+    items.textContent = "";
+    live.items.forEach(function (item) {
+      var node = element("li", "mtd-item");
+      node.appendChild(element("span", "mtd-label", item.label));
+      var figure = element("span", "mtd-figure");
+      figure.appendChild(element("span", "mtd-value", item.value));
+      figure.appendChild(element("span", "unit", item.unit));
+      node.appendChild(figure);
+      items.appendChild(node);
+    });
+    var table = byId("mtd-branches");
+    table.textContent = "";
+    table.hidden = !live.branches.length;
+    if (!live.branches.length) return;
+    var head = element("tr");
+    head.appendChild(element("th", "", ""));
+    live.items.forEach(function (item) {
+      head.appendChild(element("th", "", item.label));
+    });
+    table.appendChild(head);
+    live.branches.forEach(function (branch) {
+      var row = element("tr");
+      row.appendChild(element("th", "", branch.branch));
+      branch.values.forEach(function (value) {
+        row.appendChild(element("td", "", value));
+      });
+      table.appendChild(row);
+    });
   }
 
   function drawTabs(shown) {

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from appraisals.models import Job
 from console import urls as console_urls
+from notices.models import Notice
 from tests.console.base import OLIVIA_NAME, BaseTestCase
 
 M = "2026-10"
@@ -28,6 +29,9 @@ def _text_of(response) -> str:
 class SweepTests(BaseTestCase):
     def pages(self):
         job = Job.objects.create(kind="compute", params={"month": "2026-10-01"})
+        notice = Notice.objects.create(
+            kind="period_published", event_key="published:2026-10", staff=self.olivia, user=self.olivia_user
+        )
         a, o = self.alice.employee_no, self.olivia.employee_no
         return [
             ("dashboard", [], (200, 200, 302, 302, 302)),
@@ -62,13 +66,15 @@ class SweepTests(BaseTestCase):
             ("branch_pdf", [M, self.tree["sub_a"].code], (200, 200, 403, 403, 302)),
             ("import_check", ["nothing-pending"], (302, 403, 403, 403, 302)),
             ("job_download", [job.pk], (404, 403, 403, 403, 302)),
+            ("inbox", [], ALL),
+            ("notice", [notice.pk], (404, 404, 404, 302, 302)),
         ]
 
     POSTS = [
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip",
+        "month_pdf_zip", "inbox_read_all", "month_remind",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):

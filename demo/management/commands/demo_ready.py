@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from appraisals.models import Period, PeriodStatus
 from appraisals.services.periods import period_finalize
+from core.urls import absolute_url
 from metrics.selectors import record_months
 from staff.models import Branch
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 period_finalize(month=period.month)
         latest = Period.objects.order_by("-month").first()
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("LobbyStar 大堂之星 is ready at http://127.0.0.1:8000/"))
+        self.stdout.write(self.style.SUCCESS(f"LobbyStar 大堂之星 is ready at {absolute_url('/')}"))
         self.stdout.write("  Sign in as HR:            hr / lobbystar-demo")
         self.stdout.write("  a branch head:            head-<sub-branch code> / lobbystar-demo")
         self.stdout.write("  a lobby manager:          <employee number> / lobbystar-demo")
@@ -38,4 +39,4 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  Latest month: {latest.label} ({latest.get_status_display()}), {latest.scorecard_count} scorecards"
             )
-        self.stdout.write("  Admin: http://127.0.0.1:8000/admin/   Health: http://127.0.0.1:8000/healthz")
+        self.stdout.write(f"  Admin: {absolute_url('/admin/')}   Health: {absolute_url('/healthz')}")
