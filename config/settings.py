@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# What the site writes: PDFs, exports, collected static files (the SQLite default stays in var/).
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "lobbystar-insecure-development-key-change-me")
@@ -133,6 +134,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue for everything; its name lets two sites (or test runs) share one Redis database.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
 # Beat: a job whose worker vanished is marked failed within a minute or two (appraisals.tasks).
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-jobs": {"task": "appraisals.expire_stale_jobs", "schedule": 60.0},
