@@ -24,7 +24,6 @@ case "$CELERY_BROKER_URL" in
 esac
 
 export DEBUG="${DEBUG:-false}" PORT="${PORT:-8000}" PATH="$PWD/.venv/bin:$PATH"
-python manage.py check
 python manage.py migrate --no-input -v0
 python manage.py compilemessages -v0 --ignore=.venv
 python manage.py collectstatic --no-input -v0

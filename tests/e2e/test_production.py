@@ -202,7 +202,7 @@ def _zip_names(site: Site, session, job_url: str) -> list[str]:
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_hr_runs_a_month_to_its_pdf_pack_on_gunicorn_a_celery_worker_redis_and_postgresql(site):
-    site.manage("seed_demo", "--months", "3", "--staff", "12")
+    site.manage("seed_demo", "--months", "2", "--staff", "12")
     site.manage("grant_role", "hr2", "--role", "hr", "--password-stdin", stdin=PASSWORD + "\n")
     hr = site.session("hr")
 
