@@ -8,6 +8,7 @@ E2E_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), where the test cr
 a database of its own.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -76,13 +77,6 @@ class Site:
     def __init__(self, base: str, env: dict, database: str, log: Path):
         self.base, self.env, self.database, self.log = base, env, database, log
 
-    def manage(self, *args, stdin: str | None = None) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, input=stdin, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
     def query(self, sql: str, *params) -> list[tuple]:
         with _postgres(self.database) as connection:
             return connection.execute(sql, params).fetchall()
@@ -111,34 +105,73 @@ class Site:
         return self.log.read_text("utf-8", "replace")[-4000:] if self.log.exists() else ""
 
 
-@pytest.fixture
-def site(tmp_path):
+def _manage(env: dict, *args, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _end_group(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Ends a process started in a session of its own, and everything it started."""
+    for number in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, number)
+        try:
+            process.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    """A PostgreSQL database of its own holding the demo bank (two months) and `hr2`, and the
+    environment production runs with, on a Redis queue of its own."""
     if not _postgres_available():
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL} (set E2E_POSTGRES_URL)")
     if not _redis_available():
         pytest.skip(f"Redis is not reachable at {REDIS_URL} (set TEST_REDIS_URL)")
     run = uuid.uuid4().hex[:10]
     database = f"lobbystar_e2e_{run}"
+    folder = tmp_path_factory.mktemp("production")
     with _postgres() as connection:
         connection.execute(f'CREATE DATABASE "{database}"')
-    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"{POSTGRES_URL}/{database}",
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_QUEUE": f"lobbystar-e2e-{run}",
-        "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp_path / "celerybeat-schedule"),
-        "VAR_DIR": str(tmp_path / "var"),
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(folder / "celerybeat-schedule"),
         "SECRET_KEY": f"e2e-{run}-secret",
         "CUSTOMER_REF_KEY": f"e2e-{run}-customers",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "false",
+    }
+    try:
+        _manage(env, "migrate", "--no-input", "-v0")
+        _manage(env, "seed_demo", "--months", "2", "--staff", "12")
+        _manage(env, "grant_role", "hr2", "--role", "hr", "--password-stdin", stdin=PASSWORD + "\n")
+        yield {"database": database, "env": env}
+    finally:
+        with _postgres() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def site(bank, tmp_path):
+    """`make prod`'s script running against the bank: gunicorn, a worker and beat under honcho."""
+    port = _free_port()
+    env = {
+        **bank["env"],
+        "VAR_DIR": str(tmp_path / "var"),
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PORT": str(port),
         "BIND_HOST": "127.0.0.1",
         "WEB_CONCURRENCY": "2",
         "CELERY_CONCURRENCY": "2",
-        "DEBUG": "false",
     }
     log = tmp_path / "prod.log"
     with open(log, "wb") as output:
@@ -150,7 +183,7 @@ def site(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Site(f"http://127.0.0.1:{port}", env, database, log)
+    running = Site(f"http://127.0.0.1:{port}", env, bank["database"], log)
     try:
         import requests
 
@@ -167,16 +200,7 @@ def site(tmp_path):
             raise AssertionError("the site did not answer /healthz within 60 s\n" + running.tail())
         yield running
     finally:
-        with_group = os.getpgid(honcho.pid) if honcho.poll() is None else None
-        if with_group:
-            os.killpg(with_group, signal.SIGTERM)
-            try:
-                honcho.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(with_group, signal.SIGKILL)
-                honcho.wait()
-        with _postgres() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _end_group(honcho)
 
 
 def _wait_for_job(site: Site, session, job_url: str, seen: list[int]) -> dict:
@@ -202,8 +226,6 @@ def _zip_names(site: Site, session, job_url: str) -> list[str]:
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_hr_runs_a_month_to_its_pdf_pack_on_gunicorn_a_celery_worker_redis_and_postgresql(site):
-    site.manage("seed_demo", "--months", "2", "--staff", "12")
-    site.manage("grant_role", "hr2", "--role", "hr", "--password-stdin", stdin=PASSWORD + "\n")
     hr = site.session("hr")
 
     response = site.post(hr, "/months/compute/", {"month": MONTH})
@@ -251,3 +273,83 @@ def test_hr_runs_a_month_to_its_pdf_pack_on_gunicorn_a_celery_worker_redis_and_p
     assert second["state"] == "done", second["message"]
     assert "新渲染 0 个文件" in second["message"]
     assert _zip_names(site, hr, second_url) == every_file
+
+
+def _worker(env: dict, name: str, log: Path) -> subprocess.Popen:
+    """A Celery worker as the Procfile starts it (one process), in a session of its own."""
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "1"]
+            + ["-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _received(log: Path, text: bool = False):
+    content = log.read_text("utf-8", "replace") if log.exists() else ""
+    return content[-3000:] if text else set(re.findall(r"Task \S+\[([0-9a-f-]+)\] received", content))
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_pack_whose_worker_is_killed_half_way_is_finished_by_another_worker(bank, tmp_path):
+    month = "2026-11"
+    # Tasks of a killed worker come back after 5 s here (an hour in production).
+    env = {**bank["env"], "VAR_DIR": str(tmp_path / "var"), "CELERY_VISIBILITY_TIMEOUT": "5"}
+    _manage(env, "compute_scorecards", month)
+    first = _worker(env, "first", tmp_path / "first.log")
+    second = None
+    try:
+        job_id = int(
+            _manage(
+                env,
+                "shell",
+                "-c",
+                "import datetime; from django.contrib.auth import get_user_model; "
+                "from appraisals.tasks import job_start; "
+                "print(job_start(kind='pdf_zip', month=datetime.date(2026, 11, 1), "
+                "user=get_user_model().objects.get(username='hr'), language='zh-hans').pk)",
+            ).split()[-1]
+        )
+
+        def job() -> tuple:
+            with _postgres(bank["database"]) as connection:
+                return connection.execute(
+                    "SELECT state, done, total, message, result_file FROM appraisals_job WHERE id = %s", (job_id,)
+                ).fetchone()
+
+        deadline = time.monotonic() + 90
+        while job()[1] == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        state, done, total, *_ = job()
+        assert 0 < done < total, f"cannot kill the worker half-way: {done} of {total} files done"
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool process, mid-render
+        first.wait(timeout=10)
+
+        second = _worker(env, "second", tmp_path / "second.log")
+        deadline = time.monotonic() + 120
+        while job()[0] not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        state, done, total, message, result_file = job()
+        assert state == "done", f"{state}: {message}\n" + _received(tmp_path / "second.log", text=True)
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                _end_group(worker)
+
+    redelivered = _received(tmp_path / "first.log") & _received(tmp_path / "second.log")
+    assert redelivered, "no task of the killed worker was handed out again"
+    rows = _postgres(bank["database"]).execute(
+        "SELECT s.employee_no, c.branch_path FROM appraisals_scorecard c JOIN staff_staff s ON s.id = c.staff_id "
+        "JOIN appraisals_period p ON p.id = c.period_id WHERE p.month = %s",
+        (f"{month}-01",),
+    )
+    expected = set()
+    for number, path in rows.fetchall():
+        expected |= {f"staff/{number}.pdf", f"packs/{[code for code in path.split('/') if code][2]}.pdf"}
+    with zipfile.ZipFile(tmp_path / "var" / "media" / result_file) as archive:
+        assert sorted(archive.namelist()) == sorted(expected)
