@@ -14,7 +14,7 @@ from pathlib import Path
 
 from celery import chord, current_app
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisals.models import Job, Period
@@ -72,7 +72,7 @@ def pdf_pack_dispatch(*, job_id: int, period: Period, round_number: int) -> str 
 
 def pdf_pack_unit(*, job_id: int, **unit) -> list[str]:
     """One sub-branch of a console job's pack: renders it and counts its files on the job."""
-    with job_heartbeat(job_id):
+    with job_heartbeat(job_id), translation.override(_ui_language(job_id)):
         try:
             written = run.unit_render_from_db(**unit)
         except Exception as error:
@@ -93,7 +93,7 @@ def pdf_pack_finish(*, job_id: int, round_number: int) -> None:
     period = Period.objects.get(month=job.params["month"])
     language = job.params.get("language", "zh-hans")
     folder = _folder(period)
-    with job_heartbeat(job_id):
+    with job_heartbeat(job_id), translation.override(job.params.get("ui_language", settings.LANGUAGE_CODE)):
         month = month_pages(period=period)
         plan = run.plan_month(month=month, folder=folder, language=language)
         if plan.jobs:
@@ -109,6 +109,11 @@ def pdf_pack_finish(*, job_id: int, round_number: int) -> None:
         run.manifest_compact(folder)
         message = _pack(job_id=job_id, period=period, files=run.month_files(month, language), rendered=job.done)
     job_finish(job_id=job_id, message=message)
+
+
+def _ui_language(job_id: int) -> str:
+    params = Job.objects.filter(pk=job_id).values_list("params", flat=True).first() or {}
+    return params.get("ui_language", settings.LANGUAGE_CODE)
 
 
 def _folder(period: Period) -> Path:

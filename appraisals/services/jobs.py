@@ -26,7 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from appraisals.models import Job, Period
@@ -49,9 +49,9 @@ def job_kind_register(kind: str, work: JobWork) -> None:
 def job_create(*, kind: str, month: datetime.date, user, **params) -> Job:
     if kind not in JOB_KINDS:
         raise ValueError(f"unknown kind of job {kind!r}")
-    return Job.objects.create(
-        kind=kind, params={"month": month.isoformat(), **params}, created_by=user, heartbeat_at=timezone.now()
-    )
+    # The job's messages are written by a worker, in the language of the person who started it.
+    params = {"month": month.isoformat(), "ui_language": translation.get_language() or settings.LANGUAGE_CODE, **params}
+    return Job.objects.create(kind=kind, params=params, created_by=user, heartbeat_at=timezone.now())
 
 
 def job_spawn(*, job_id: int) -> subprocess.Popen:
@@ -180,7 +180,7 @@ def job_run(*, job_id: int) -> Job:
         return Job.objects.get(pk=job_id)
     job = Job.objects.select_related("created_by").get(pk=job_id)
     try:
-        with job_heartbeat(job_id):
+        with job_heartbeat(job_id), translation.override(job.params.get("ui_language", settings.LANGUAGE_CODE)):
             period = Period.objects.filter(month=datetime.date.fromisoformat(job.params["month"])).first()
             message = JOB_KINDS[job.kind](job, period)
     except Exception as error:  # the job page shows why; nothing half-written survives a transaction

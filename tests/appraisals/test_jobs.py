@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from appraisals.models import Job
 from appraisals.services import jobs
@@ -109,6 +110,12 @@ class JobTests(TestCase):
         job_run(job_id=job.pk)
         job.refresh_from_db()
         self.assertEqual((job.state, self.work.runs), ("failed", 1))
+
+    def test_a_job_started_in_english_writes_its_message_in_english(self):
+        jobs.JOB_KINDS["count"] = lambda job, period: gettext("末位预警")
+        with translation.override("en"):
+            job = self.job()
+        self.assertEqual(job_run(job_id=job.pk).message, "Bottom flag")
 
     def test_the_job_page_reports_progress_as_json_for_the_bar(self):
         job = self.job(state=Job.State.RUNNING, heartbeat_at=timezone.now(), total=40, done=10)
