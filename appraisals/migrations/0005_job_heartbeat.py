@@ -25,4 +25,9 @@ class Migration(migrations.Migration):
             name='interrupted',
             field=models.BooleanField(default=False, verbose_name='因进程中断而失败'),
         ),
+        # Jobs already there get their start as their last sign of life, so they too can expire.
+        migrations.RunSQL(
+            "UPDATE appraisals_job SET heartbeat_at = created_at WHERE heartbeat_at IS NULL",
+            migrations.RunSQL.noop,
+        ),
     ]

@@ -203,7 +203,11 @@ def jobs_expire_stale(*, now: datetime.datetime | None = None, job_ids=None) -> 
     minutes = max(1, round(settings.JOB_STALE_SECONDS / 60))
     expired = 0
     for job_id, state in stale.values_list("pk", "state"):
-        if state == Job.State.QUEUED:
+        if state == Job.State.QUEUED and not settings.CELERY_BROKER_URL:
+            message = _("%(minutes)d 分钟内这项任务没有开始运行。请查看 var/jobs.log 中的错误，然后重新发起。") % {
+                "minutes": minutes
+            }
+        elif state == Job.State.QUEUED:
             message = _(
                 "%(minutes)d 分钟内没有后台进程接手这项任务。"
                 "请确认 Celery worker 正在运行（见运维文档），然后重新发起。"

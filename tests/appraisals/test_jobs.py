@@ -85,9 +85,17 @@ class JobTests(TestCase):
     def test_a_queued_job_no_worker_took_is_shown_as_failed_with_a_message(self):
         job = self.job(heartbeat_at=self.minutes_ago(6))
         self.client.force_login(self.hr_user)
-        response = self.client.get(reverse("console:job", args=[job.pk]))
+        with self.settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/2"):
+            response = self.client.get(reverse("console:job", args=[job.pk]))
         self.assertContains(response, "没有后台进程接手")
         self.assertContains(response, "失败")
+
+    def test_without_a_broker_a_job_that_never_started_points_at_its_log(self):
+        job = self.job(heartbeat_at=self.minutes_ago(6))
+        jobs_expire_stale()
+        job.refresh_from_db()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("var/jobs.log", job.message)
 
     def test_a_job_with_a_recent_sign_of_life_is_not_expired(self):
         queued = self.job(heartbeat_at=self.minutes_ago(4))
