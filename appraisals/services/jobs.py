@@ -185,6 +185,15 @@ def job_run(*, job_id: int) -> Job:
             message = JOB_KINDS[job.kind](job, period)
     except Exception as error:  # the job page shows why; nothing half-written survives a transaction
         job_fail(job_id=job_id, message=str(error))
+    except BaseException:
+        # Its process is being stopped (SIGTERM, Ctrl-C): shown at once, and taken up again if redelivered.
+        Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
+            state=Job.State.FAILED,
+            interrupted=True,
+            finished_at=timezone.now(),
+            message=_("任务被中止：运行它的后台进程已停止。"),
+        )
+        raise
     else:
         if message is not None:  # None: the work handed the job on to tasks that finish it
             job_finish(job_id=job_id, message=message)

@@ -111,6 +111,17 @@ class JobTests(TestCase):
         job.refresh_from_db()
         self.assertEqual((job.state, job.message, job.attempts, self.work.runs), ("done", "做完了。", 2, 1))
 
+    def test_a_job_whose_process_is_stopped_is_shown_as_interrupted_and_can_be_taken_up_again(self):
+        self.work.error = KeyboardInterrupt()
+        job = self.job()
+        with self.assertRaises(KeyboardInterrupt):
+            job_run(job_id=job.pk)
+        job.refresh_from_db()
+        self.assertEqual((job.state, job.interrupted), ("failed", True))
+        self.assertEqual(job.message, "任务被中止：运行它的后台进程已停止。")
+        self.work.error = None
+        self.assertEqual(job_run(job_id=job.pk).state, "done")
+
     def test_a_job_that_failed_on_its_own_is_not_run_again_by_a_stray_delivery(self):
         self.work.error = ValueError("数据有误")
         job = job_run(job_id=self.job().pk)
