@@ -3,7 +3,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format serve demo messages clean
+.PHONY: run setup test lint format serve demo messages clean prod
 
 run: setup
 	$(PY) manage.py migrate --no-input -v0
@@ -14,6 +14,11 @@ run: setup
 
 setup:
 	@bash scripts/setup.sh
+
+# Production: gunicorn, a Celery worker and beat (Procfile) under honcho, on PostgreSQL and
+# Redis; refuses to start without DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, … (docs/operating.md).
+prod: setup
+	@PORT=$(PORT) BIND_HOST=$(HOST) bash scripts/prod.sh
 
 test: setup
 	$(PY) manage.py compilemessages -v0 --ignore=.venv

@@ -546,6 +546,11 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The last sign of life from whatever runs the job; see appraisals.services.jobs.jobs_expire_stale.
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    # Failed because its worker vanished (not because the work went wrong): a redelivered task may take it up again.
+    interrupted = models.BooleanField(_("因进程中断而失败"), default=False)
 
     class Meta:
         verbose_name = _("后台任务")
@@ -554,3 +559,12 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        """How far along, for a progress bar: counted work when there is a count, else a guess."""
+        if self.state == self.State.DONE:
+            return 100
+        if self.state == self.State.RUNNING:
+            return min(99, 100 * self.done // self.total) if self.total else 50
+        return 5 if self.state == self.State.QUEUED else 0

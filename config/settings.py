@@ -7,12 +7,14 @@ CELERY_BROKER_URL.
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
 from config.env import env_bool, env_database, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# What the site writes: PDFs, exports, collected static files (the SQLite default stays in var/).
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "lobbystar-insecure-development-key-change-me")
@@ -126,6 +128,37 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged only when it has finished, so a worker killed half-way leaves it on the
+# queue: Redis hands it out again once the visibility timeout has passed (longer than any one task
+# runs, or a slow task would be run twice at once). Every task is safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+_visibility_timeout = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    # How often a worker looks for tasks a killed worker left unacknowledged: a tenth of the timeout.
+    "unacked_restore_interval": max(1, min(60, _visibility_timeout // 10)),
+    "unacked_restore_throttle": 1,
+}
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue for everything; its name lets two sites (or test runs) share one Redis database.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+# Beat: a job whose worker vanished is marked failed within a minute or two (appraisals.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "expire-stale-jobs": {"task": "appraisals.expire_stale_jobs", "schedule": 60.0},
+}
+# A job with no sign of life (a heartbeat every JOB_HEARTBEAT_SECONDS while it runs) for
+# JOB_STALE_SECONDS is shown as failed: its worker was killed, or no worker took it.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300)
+# Without a broker a job runs in a process of its own (`manage.py run_job ID`), so the page that
+# started it returns at once; "inline" runs it inside the request (the test suite's choice).
+JOBS_WITHOUT_BROKER = env_str("JOBS_WITHOUT_BROKER", "process")
+if JOBS_WITHOUT_BROKER not in ("process", "inline"):
+    raise ImproperlyConfigured(f"JOBS_WITHOUT_BROKER must be process or inline, not {JOBS_WITHOUT_BROKER!r}")
 
 DJANGO_TABLES2_TEMPLATE = "console/_table.html"  # bootstrap5, with the row count and page sizes
 

@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from appraisals.services.jobs import job_kind_register
+        from reports import tasks  # noqa: F401 - registered here too, so the pack's chord also runs eagerly
         from reports.services import pdf_zip_work
 
         job_kind_register("pdf_zip", pdf_zip_work)

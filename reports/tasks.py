@@ -3,9 +3,10 @@
 from celery import shared_task
 
 from reports.pdf.run import RENDER_UNIT_TASK, unit_render_from_db
+from reports.services import PACK_FINISH_TASK, pdf_pack_finish, pdf_pack_unit
 
 
-@shared_task(name=RENDER_UNIT_TASK, acks_late=True)
+@shared_task(name=RENDER_UNIT_TASK, acks_late=True, reject_on_worker_lost=True)
 def render_scorecard_unit(
     *,
     period_month: str,
@@ -15,14 +16,26 @@ def render_scorecard_unit(
     people: list[str],
     pack: bool,
     generated_at: str | None = None,
+    job_id: int | None = None,
 ) -> list[str]:
-    """Renders one sub-branch's stale files of a month (see reports.pdf.run)."""
-    return unit_render_from_db(
-        period_month=period_month,
-        unit_code=unit_code,
-        folder=folder,
-        language=language,
-        people=people,
-        pack=pack,
-        generated_at=generated_at,
-    )
+    """Renders one sub-branch's stale files of a month (see reports.pdf.run); with `job_id`, as a
+    part of that console job's pack, counted on its progress."""
+    unit = {
+        "period_month": period_month,
+        "unit_code": unit_code,
+        "folder": folder,
+        "language": language,
+        "people": people,
+        "pack": pack,
+        "generated_at": generated_at,
+    }
+    if job_id is not None:
+        return pdf_pack_unit(job_id=job_id, **unit)
+    return unit_render_from_db(**unit)
+
+
+@shared_task(name=PACK_FINISH_TASK, acks_late=True, reject_on_worker_lost=True)
+def pdf_pack_finish_task(*, job_id: int, round_number: int) -> int:
+    """The callback of a console job's chord of sub-branches: packs the month and finishes the job."""
+    pdf_pack_finish(job_id=job_id, round_number=round_number)
+    return job_id

@@ -2,9 +2,19 @@
 no room imports a room above it; no package is too big; every task is in a `tasks` module."""
 
 import ast
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import uuid
 from pathlib import Path
 
+import celery
 from django.test import SimpleTestCase
+
+from tests.reports.pdf_helpers import redis_available
 
 ROOT = Path(__file__).resolve().parent.parent
 # From the ground up. A room may import the rooms before it in this list, never one after it:
@@ -23,6 +33,7 @@ LAYERS = [
     "config",
 ]
 MAX_PACKAGE_LINES = 5000
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
 SKIPPED = {"migrations", "tests", "bench", "scripts", ".venv", "var", "node_modules"}
 
 
@@ -131,7 +142,50 @@ class WorkerTests(SimpleTestCase):
 
         app.loader.import_default_modules()
         names = {name for name in app.tasks if not name.startswith("celery.")}
-        self.assertEqual(names, {"appraisals.run_job", "notices.deliver", "reports.render_scorecard_unit"})
+        self.assertEqual(
+            names,
+            {
+                "appraisals.run_job",
+                "appraisals.expire_stale_jobs",
+                "notices.deliver",
+                "reports.render_scorecard_unit",
+                "reports.pdf_pack_finish",
+            },
+        )
+
+    @unittest.skipUnless(redis_available(REDIS_URL), f"no Redis at {REDIS_URL} (set TEST_REDIS_URL)")
+    def test_a_worker_started_as_the_operating_guide_says_registers_every_task(self):
+        from config.celery import app
+
+        app.loader.import_default_modules()
+        expected = {name for name in app.tasks if not name.startswith("celery.")}
+        queue = f"lobbystar-test-registry-{uuid.uuid4().hex[:10]}"
+        name = f"{queue}@{socket.gethostname()}"
+        # As docs/operating.md starts it (the Procfile's worker line), on a queue of its own.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING", "--concurrency", "1"]
+            + ["-Q", queue, "-n", name, "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env={**os.environ, "CELERY_BROKER_URL": REDIS_URL},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            with self.settings(CELERY_BROKER_URL=REDIS_URL):
+                client = celery.Celery(broker=REDIS_URL)
+                registered = None
+                deadline = time.monotonic() + 60
+                while registered is None and time.monotonic() < deadline and worker.poll() is None:
+                    replies = client.control.inspect(destination=[name], timeout=1).registered() or {}
+                    registered = replies.get(name)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self.assertIsNotNone(registered, worker.stderr.read().decode("utf-8", "replace")[-2000:])
+        self.assertEqual({entry.split()[0] for entry in registered}, expected)
 
 
 class ErrorTypeTests(SimpleTestCase):

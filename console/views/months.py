@@ -14,6 +14,7 @@ from django_tables2 import RequestConfig
 
 from appraisals.models import Job, Period
 from appraisals.selectors import periods_recent, signoff_state
+from appraisals.services.jobs import jobs_expire_stale
 from appraisals.services.periods import period_finalize, period_reopen, period_review
 from appraisals.services.signoffs import branch_signoff
 from appraisals.tasks import job_start
@@ -95,9 +96,19 @@ def job_download(request, pk):
 
 @hr_only
 def job_detail(request, pk):
+    jobs_expire_stale(job_ids=[pk])  # a job whose worker vanished is shown as failed, not queued forever
     job = get_object_or_404(Job, pk=pk)
     if request.GET.get("format") == "json":
-        return JsonResponse({"state": job.state, "done": job.done, "total": job.total, "message": job.message})
+        return JsonResponse(
+            {
+                "state": job.state,
+                "state_label": job.get_state_display(),
+                "done": job.done,
+                "total": job.total,
+                "percent": job.percent,
+                "message": job.message,
+            }
+        )
     return render(request, "console/months/job.html", {"job": job, "month": job.params.get("month", "")[:7]})
 
 

@@ -15,12 +15,14 @@ entered in the manifest's journal as soon as it is on disk.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import fcntl
 import gc
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,7 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from celery import current_app
+from celery import current_app, current_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -79,6 +81,8 @@ class RunResult:
     mode: str = "local"
     workers: int = 1
     files: list[str] = field(default_factory=list)
+    # Every file of the month (or branch) in that language, rendered now or before: what a pack holds.
+    all_files: list[str] = field(default_factory=list)
 
 
 def suffix(language: str) -> str:
@@ -91,6 +95,15 @@ def person_file(employee_no: str, language: str) -> str:
 
 def pack_file(unit_code: str, language: str) -> str:
     return f"packs/{unit_code}{suffix(language)}"
+
+
+def month_files(month: MonthPages, language: str) -> list[str]:
+    """Every file of the month in `language`: each sub-branch's pack and its people's scorecards."""
+    files = []
+    for unit in month.units:
+        files.append(pack_file(unit.code, language))
+        files.extend(person_file(page["employee_no"], language) for page in unit.pages)
+    return files
 
 
 # --- the manifest ------------------------------------------------------------------------------
@@ -316,12 +329,29 @@ def unit_render_from_db(
 # --- the local pool ----------------------------------------------------------------------------
 
 _worker_state: dict = {}
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _worker_start(queue) -> None:
-    """In each worker. Forked: keep the parent's database connections alive but unused (closing
-    them would close the parent's too), so a stray query opens a fresh one. Spawned (where fork
-    is missing): set Django up first. Workers only render; they never query."""
+def _die_with_parent(parent_pid: int) -> None:
+    """Asks Linux to kill this process when its parent dies, however the parent dies (kill -9
+    included), so a pool worker never outlives the command that started it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's own clean-up still ends the pool
+        return
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _worker_start(queue, parent_pid: int | None = None) -> None:
+    """In each worker. It dies with its parent, and leaves Ctrl-C to the parent (which ends the
+    pool). Forked: keep the parent's database connections alive but unused (closing them would
+    close the parent's too), so a stray query opens a fresh one. Spawned (where fork is missing):
+    set Django up first. Workers only render; they never query."""
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import django
     from django.apps import apps
 
@@ -368,9 +398,10 @@ def _run_local(*, month, plan, folder, language, generated_at, workers, progress
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     queue = context.SimpleQueue()
     # Each worker gets a whole sub-branch, and only that sub-branch's data (pickled).
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(queue,)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(queue, os.getpid())
+    )
+    try:
         pending = {
             pool.submit(
                 _worker_job,
@@ -393,6 +424,25 @@ def _run_local(*, month, plan, folder, language, generated_at, workers, progress
         while not queue.empty():
             queue.get()
             progress.advance()
+    except BaseException:
+        # Ctrl-C, SIGTERM (the command turns it into SystemExit) or a failed sub-branch: end the
+        # workers now rather than let them finish the queue.
+        _pool_kill(pool)
+        raise
+    else:
+        pool.shutdown()
+
+
+def _pool_kill(pool: ProcessPoolExecutor) -> None:
+    processes = list((pool._processes or {}).values())  # no public way to reach them
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _slim(month: MonthPages, unit: Unit) -> MonthPages:
@@ -402,23 +452,31 @@ def _slim(month: MonthPages, unit: Unit) -> MonthPages:
 # --- Celery ------------------------------------------------------------------------------------
 
 
+def unit_signature(*, period_label, job: Job, folder, language, generated_at, job_id: int | None = None):
+    """The task that renders one sub-branch's stale files; with `job_id` it also counts them on
+    that console job (reports.services)."""
+    kwargs = {
+        "period_month": period_label,
+        "unit_code": job.unit_code,
+        "folder": str(folder),
+        "language": language,
+        "people": job.people,
+        "pack": job.pack,
+        "generated_at": generated_at.isoformat() if generated_at else None,
+    }
+    if job_id is not None:
+        kwargs["job_id"] = job_id
+    return current_app.signature(RENDER_UNIT_TASK, kwargs=kwargs)
+
+
 def _run_celery(*, period_label, plan, folder, language, generated_at, progress, timeout, queue) -> None:
     # Enqueued straight away rather than on commit: this run only reads, and the workers read
     # what is already committed.
     results = [
         (
             job,
-            current_app.signature(
-                RENDER_UNIT_TASK,
-                kwargs={
-                    "period_month": period_label,
-                    "unit_code": job.unit_code,
-                    "folder": str(folder),
-                    "language": language,
-                    "people": job.people,
-                    "pack": job.pack,
-                    "generated_at": generated_at.isoformat() if generated_at else None,
-                },
+            unit_signature(
+                period_label=period_label, job=job, folder=folder, language=language, generated_at=generated_at
             ).apply_async(queue=queue),
         )
         for job in plan.jobs
@@ -472,6 +530,9 @@ def render_month(
     progress = progress or Progress(total=plan.stale_files, stream=None)
     progress.start(plan.stale_files)
     use_celery = bool(settings.CELERY_BROKER_URL) if use_celery is None else use_celery
+    if use_celery and current_task and not current_task.request.is_eager:
+        # Waiting on tasks inside a task can deadlock the workers: a task fans out with a chord.
+        raise RuntimeError("render_month waits on Celery tasks: inside a task, use reports.services' chord")
     workers = workers or os.cpu_count() or 1
     if use_celery:
         _run_celery(
@@ -508,6 +569,7 @@ def render_month(
         workers=workers,
         files=[person_file(p, language) for job in plan.jobs for p in job.people]
         + [pack_file(job.unit_code, language) for job in plan.jobs if job.pack],
+        all_files=month_files(month, language),
     )
 
 

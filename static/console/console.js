@@ -23,14 +23,26 @@ document.addEventListener("DOMContentLoaded", function () {
   var job = document.querySelector("[data-job-poll]");
   if (!job) return;
   var url = job.getAttribute("data-job-poll");
+  var bar = job.querySelector("[data-job-bar]");
+  var progress = job.querySelector("[data-job-progress]");
+  var count = job.querySelector("[data-job-count]");
+  var state = job.querySelector("[data-job-state]");
   var timer = window.setInterval(function () {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        // The bar moves with each poll; the page reloads once the job has ended, to show its outcome.
+        if (bar) bar.style.width = data.percent + "%";
+        if (progress) progress.setAttribute("aria-valuenow", data.percent);
+        if (state) state.textContent = data.state_label;
+        if (count && data.total > 1) {
+          count.textContent = data.done + " / " + data.total;
+          count.hidden = false;
+        }
         if (data.state === "done" || data.state === "failed") {
           window.clearInterval(timer);
           window.location.reload();
         }
       });
-  }, 2000);
+  }, 1500);
 });

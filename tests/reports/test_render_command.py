@@ -5,9 +5,11 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import uuid
 from pathlib import Path
@@ -235,3 +237,83 @@ class CeleryRenderTests(OutputFolder, TransactionTestCase):
             json.loads((self.folder / "celery/manifest.json").read_text()),
             json.loads((self.folder / "local/manifest.json").read_text()),
         )
+
+
+def _state(pid: int) -> str | None:
+    """A process's state letter from /proc (R, S, Z …), or None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@unittest.skipUnless(Path("/proc/self/stat").exists(), "needs Linux's /proc")
+class EndingTheCommandTests(OutputFolder, TransactionTestCase):
+    """Ending `render_scorecards` — Ctrl-C, SIGTERM or kill -9 — ends its pool's workers too."""
+
+    def setUp(self):
+        super().setUp()
+        from django.apps import apps
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()
+        if not Scheme.objects.exists():
+            importlib.import_module("appraisals.migrations.0002_default_scheme").create_default_scheme(apps, None)
+        lobby_bank(months=(OCTOBER,))
+        self.env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(self.folder)}
+
+    def start_and_end(self, signal_number: int) -> tuple[subprocess.Popen, list[int]]:
+        command = subprocess.Popen(
+            [sys.executable, "manage.py", "render_scorecards", "2026-10", "--workers", "2", "--force"]
+            + ["--output", str(self.folder / "out")],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.addCleanup(command.kill)
+        workers, deadline = [], time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and command.poll() is None:
+            workers = _children(command.pid)
+            time.sleep(0.02)
+        self.assertEqual(len(workers), 2, "the pool's two workers never started")
+        for pid in workers:
+            self.addCleanup(lambda pid=pid: _state(pid) and os.kill(pid, signal.SIGKILL))
+        os.kill(command.pid, signal_number)
+        command.wait(timeout=30)
+        return command, workers
+
+    def assertGone(self, workers: list[int]) -> None:
+        deadline = time.monotonic() + 10
+        while any(_state(pid) not in (None, "Z") for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual([pid for pid in workers if _state(pid) not in (None, "Z")], [], "a pool worker outlived it")
+
+    def test_kill_9_of_the_command_ends_its_pool_workers(self):
+        command, workers = self.start_and_end(signal.SIGKILL)
+        self.assertEqual(command.returncode, -signal.SIGKILL)
+        self.assertGone(workers)
+
+    def test_sigterm_ends_the_command_and_its_pool_workers(self):
+        command, workers = self.start_and_end(signal.SIGTERM)
+        self.assertEqual(command.returncode, 128 + signal.SIGTERM)
+        self.assertGone(workers)
+
+    def test_ctrl_c_ends_the_command_and_its_pool_workers(self):
+        command, workers = self.start_and_end(signal.SIGINT)
+        self.assertNotEqual(command.returncode, 0)
+        self.assertGone(workers)
+        self.assertEqual(list((self.folder / "out").rglob("*.part")), [], "no half-written file is left")

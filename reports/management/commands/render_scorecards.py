@@ -1,3 +1,4 @@
+import signal
 import sys
 
 from django.conf import settings
@@ -26,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--queue", default=None, help="Celery queue for the tasks (default: Celery's default)")
 
     def handle(self, *args, month, branch, output, language, force, workers, queue, **options):
+        # SIGTERM (systemd, kill) leaves by the way Ctrl-C does, so the pool's workers are ended
+        # first; they also die with this process should it be killed outright (reports.pdf.run).
+        signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
         try:
             period = period_get(month=month_parse(month))
         except PeriodError as error:
