@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, records, scorecards, staff, work
+from console.views import dashboard, months, records, scorecards, signins, staff, work
 
 
 class MonthConverter:
@@ -84,4 +84,12 @@ urlpatterns = [
     path("display-screens/", work.screen_list, name="screens"),
     path("display-screens/<int:pk>/revoke/", work.screen_revoke, name="screen_revoke"),
     path("history/", work.history, name="history"),
+    # sign-ins (HR) and one's own password
+    path("signins/", signins.signin_list, name="signins"),
+    path("signins/new/", signins.signin_new, name="signin_new"),
+    path("signins/<int:pk>/", signins.signin_detail, name="signin"),
+    path("signins/<int:pk>/scope/", signins.signin_scope, name="signin_scope"),
+    path("signins/<int:pk>/password/", signins.signin_password, name="signin_password"),
+    path("signins/<int:pk>/active/", signins.signin_active, name="signin_active"),
+    path("account/password/", signins.PasswordChangeView.as_view(), name="password_change"),
 ]

@@ -61,13 +61,17 @@ class SweepTests(BaseTestCase):
             ("branch_pdf", [M, self.tree["sub_a"].code], (200, 200, 403, 403, 302)),
             ("import_check", ["nothing-pending"], (302, 403, 403, 403, 302)),
             ("job_download", [job.pk], (404, 403, 403, 403, 302)),
+            ("signins", [], HR_ONLY),
+            ("signin_new", [], HR_ONLY),
+            ("signin", [self.olivia_user.pk], HR_ONLY),
+            ("password_change", [], ALL),
         ]
 
     POSTS = [
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip",
+        "month_pdf_zip", "signin_scope", "signin_password", "signin_active",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
@@ -164,6 +168,11 @@ class SweepTests(BaseTestCase):
             reverse("console:target_new"),
             reverse("console:target_edit", args=[self.target.pk]),
             reverse("console:set_language"),
+            reverse("console:signin_new"),
+            reverse("console:signin_scope", args=[self.olivia_user.pk]),
+            reverse("console:signin_password", args=[self.olivia_user.pk]),
+            reverse("console:signin_active", args=[self.olivia_user.pk]),
+            reverse("console:password_change"),
             reverse("logout"),
             reverse("login"),
         ]
