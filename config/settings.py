@@ -154,6 +154,8 @@ if HTTPS:
     # /healthz is probed over plain HTTP from inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Improvement-case evidence: PDF, images and Office files only, up to this size.
+EVIDENCE_MAX_MB = env_int("EVIDENCE_MAX_MB", 20)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Every script and style is served from this site (no CDN: bank networks are closed). Scripts

@@ -68,6 +68,7 @@ urlpatterns = [
     path("cases/<int:pk>/advance/", work.case_advance_view, name="case_advance"),
     path("cases/<int:pk>/note/", work.case_note_view, name="case_note"),
     path("cases/<int:pk>/close/", work.case_close_view, name="case_close"),
+    path("cases/<int:pk>/evidence/<int:event_pk>/", work.case_evidence, name="case_evidence"),
     # records and imports
     path("records/<str:kind>/", records.record_list, name="records"),
     path("records/<str:kind>/new/", records.record_edit, name="record_new"),

@@ -65,6 +65,7 @@ class SweepTests(BaseTestCase):
             ("signin_new", [], HR_ONLY),
             ("signin", [self.olivia_user.pk], HR_ONLY),
             ("password_change", [], ALL),
+            ("case_evidence", [self.olivia_case.pk, 0], (404, 404, 404, 404, 302)),
         ]
 
     POSTS = [
