@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.utils.translation import gettext_lazy as _
 
-from staff.models import Role
+from staff.models import Branch, Role, Staff
 
 
 class ScopeForm(forms.Form):
@@ -21,14 +21,19 @@ class ScopeForm(forms.Form):
         data = super().clean()
         role = data.get("role")
         # Only the scope the role uses goes to the service; the other field is ignored.
+        code, number = (data.get("branch_code") or "").strip(), (data.get("employee_no") or "").strip()
         if role != Role.BRANCH_HEAD:
             data["branch_code"] = None
-        elif not data.get("branch_code"):
+        elif not code:
             self.add_error("branch_code", _("机构负责人需要填写机构号。"))
+        elif not Branch.objects.filter(code=code).exists():
+            self.add_error("branch_code", _("没有机构号为 %(code)s 的机构。") % {"code": code})
         if role != Role.LOBBY_MANAGER:
             data["employee_no"] = None
-        elif not data.get("employee_no"):
+        elif not number:
             self.add_error("employee_no", _("大堂经理需要填写员工编号。"))
+        elif not Staff.objects.filter(employee_no=number).exists():
+            self.add_error("employee_no", _("没有员工编号为 %(number)s 的员工。") % {"number": number})
         return data
 
 

@@ -222,8 +222,23 @@ class SigninConsoleTests(BaseTestCase):
         self.sign_in(self.hr_user)
         url = reverse("console:signin_scope", args=[self.head_user.pk])
         response = self.client.post(url, {"role": "branch_head", "branch_code": "999999"}, follow=True)
-        self.assertContains(response, "999999")
+        self.assertContains(response, "没有机构号为 999999 的机构")
         self.assertEqual(Membership.objects.get(user=self.head_user).branch, self.tree["sub_a"])
+
+    def test_an_unknown_employee_number_is_refused_on_the_form(self):
+        self.sign_in(self.hr_user)
+        response = self.client.post(
+            reverse("console:signin_new"),
+            {
+                "username": "E404",
+                "role": "lobby_manager",
+                "employee_no": "E404",
+                "password1": GOOD_PASSWORD,
+                "password2": GOOD_PASSWORD,
+            },
+        )
+        self.assertContains(response, "没有员工编号为 E404 的员工")
+        self.assertFalse(User.objects.filter(username="E404").exists())
 
     def test_hr_disables_a_sign_in_which_then_cannot_sign_in(self):
         self.sign_in(self.hr_user)
