@@ -2,6 +2,9 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Trying it and testing it are development: the public development keys are allowed only with
+# DEBUG=true. Production sets DEBUG=false, SECRET_KEY and CUSTOMER_REF_KEY (CONTRACT.md §6).
+run test messages: export DEBUG ?= true
 
 .PHONY: run setup test lint format serve demo messages clean prod
 

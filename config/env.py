@@ -18,6 +18,20 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_secret(name: str, default: str, *, required: bool) -> str:
+    """A key: `default` serves development only; when `required` (DEBUG off) a missing or empty
+    value stops start-up with a message naming the variable."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if required:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DEBUG is false: the development default is public. "
+            f"请设置环境变量 {name}（DEBUG=false 时不能使用公开的开发密钥）。"
+        )
+    return default
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:

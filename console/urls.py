@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, notices, records, scorecards, staff, work
+from console.views import dashboard, months, notices, records, scorecards, signins, staff, work
 
 
 class MonthConverter:
@@ -72,6 +72,7 @@ urlpatterns = [
     path("cases/<int:pk>/advance/", work.case_advance_view, name="case_advance"),
     path("cases/<int:pk>/note/", work.case_note_view, name="case_note"),
     path("cases/<int:pk>/close/", work.case_close_view, name="case_close"),
+    path("cases/<int:pk>/evidence/<int:event_pk>/", work.case_evidence, name="case_evidence"),
     # records and imports
     path("records/<str:kind>/", records.record_list, name="records"),
     path("records/<str:kind>/new/", records.record_edit, name="record_new"),
@@ -88,4 +89,12 @@ urlpatterns = [
     path("display-screens/", work.screen_list, name="screens"),
     path("display-screens/<int:pk>/revoke/", work.screen_revoke, name="screen_revoke"),
     path("history/", work.history, name="history"),
+    # sign-ins (HR) and one's own password
+    path("signins/", signins.signin_list, name="signins"),
+    path("signins/new/", signins.signin_new, name="signin_new"),
+    path("signins/<int:pk>/", signins.signin_detail, name="signin"),
+    path("signins/<int:pk>/scope/", signins.signin_scope, name="signin_scope"),
+    path("signins/<int:pk>/password/", signins.signin_password, name="signin_password"),
+    path("signins/<int:pk>/active/", signins.signin_active, name="signin_active"),
+    path("account/password/", signins.PasswordChangeView.as_view(), name="password_change"),
 ]

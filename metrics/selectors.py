@@ -4,13 +4,14 @@ import datetime
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, F, IntegerField, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import Func
 from django.http import Http404
 
 from core.months import month_bounds
 from metrics.models import RECORD_MODELS, AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch, MonthLock
-from staff.selectors import scoped_for_user
+from staff.models import Assignment, Role
+from staff.selectors import membership_of, scoped_for_user
 
 ACTUAL_COLUMNS = [
     "staff_id",
@@ -205,12 +206,23 @@ def record_months() -> list[datetime.date]:
 
 
 def records_for_user(*, user, kind: str) -> QuerySet:
-    """Records of one kind a sign-in may see: HR all, a branch head their subtree, a lobby manager
-    their own (a lobby manager never sees another's complaints). Unknown kind → 404."""
+    """Records of one kind a sign-in may see: HR all, a lobby manager their own (a lobby manager
+    never sees another's complaints), a branch head those made while the person worked in their
+    subtree: the branch the person held on the record's date, the rule of the scorecards, so a
+    record does not follow a person who moves. Unknown kind → 404."""
     if kind not in RECORD_MODELS:
         raise Http404(kind)
     query = RECORD_MODELS[kind].objects.select_related("staff")
-    return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
+    membership = membership_of(user)
+    if membership is None or membership.role != Role.BRANCH_HEAD:
+        return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
+    held_here = Assignment.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("date")),
+        staff_id=OuterRef("staff_id"),
+        valid_from__lte=OuterRef("date"),
+        branch__path__startswith=membership.branch.path,
+    )
+    return query.filter(Exists(held_here))
 
 
 def locked_months() -> set[datetime.date]:

@@ -4,7 +4,10 @@ Neither view touches the session or the signed-in user, so a screen polling all 
 query and a dictionary look-up per request (see docs/benchmarks.md, "Display screens").
 """
 
+from functools import wraps
+
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -39,7 +42,34 @@ def _labels() -> dict:
     }
 
 
+def _offline_page(request):
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(request, "screens/offline.html", status=503)
+
+
+def _offline_data(request):
+    return JsonResponse({"error": "database unavailable"}, status=503)
+
+
+def _when_the_database_is_down(answer):
+    """A database that does not answer gives the screen a 503 (the offline page, which retries by
+    itself; for data.json a JSON error, on which a running screen keeps its last boards), not a 500."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, token):
+            try:
+                return view(request, token)
+            except DatabaseError:
+                return _no_cache(answer(request))
+
+        return wrapped
+
+    return decorate
+
+
 @require_safe
+@_when_the_database_is_down(_offline_page)
 def screen_page(request, token):
     # In the site's language whatever the TV's browser asks for, like the JSON.
     with translation.override(settings.LANGUAGE_CODE):
@@ -62,6 +92,7 @@ def screen_page(request, token):
 
 
 @require_safe
+@_when_the_database_is_down(_offline_data)
 def screen_data(request, token):
     screen = screen_live(token)
     if screen is None:

@@ -12,7 +12,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from audit.models import Change
 from audit.services import change_record, field_changes
 from core.errors import LobbyStarError
 from staff.models import Branch, Membership, Role, Staff
@@ -30,6 +32,7 @@ def membership_grant(
     employee_no: str | None = None,
     password: str | None = None,
     source: str = "grant_role",
+    by=None,
 ):
     """Creates or updates the sign-in `username` with `role` and its scope; returns (user, created).
 
@@ -83,8 +86,102 @@ def membership_grant(
         membership.save()
         changes = field_changes(before, _scope_of(membership))
         if changes:
-            change_record(obj=membership, action="create" if not before else "update", fields=changes, source=source)
+            change_record(
+                obj=membership, action="create" if not before else "update", fields=changes, source=source, user=by
+            )
+        if password is not None and not created:
+            change_record(obj=membership, action=Change.Action.UPDATE, reason=_("重置密码"), source=source, user=by)
     return user, created
+
+
+def signins():
+    """Every sign-in with its role and scope, for HR's list (one query)."""
+    return get_user_model().objects.select_related("membership__branch", "membership__staff").order_by("username")
+
+
+def signin_create(
+    *,
+    username: str,
+    role: str,
+    branch_code: str | None = None,
+    employee_no: str | None = None,
+    password: str,
+    by,
+):
+    """HR creates a new sign-in in the console with its first password (validated)."""
+    User = get_user_model()
+    if User.objects.filter(username=(username or "").strip()).exists():
+        raise RoleGrantError(_("用户名 %(username)s 已被使用。") % {"username": username.strip()})
+    user, _created = membership_grant(
+        username=username,
+        role=role,
+        branch_code=branch_code,
+        employee_no=employee_no,
+        password=password,
+        source="console",
+        by=by,
+    )
+    return user
+
+
+def membership_change(*, user, role: str, branch_code: str | None = None, employee_no: str | None = None, by):
+    """HR changes an existing sign-in's role or scope; its password stays."""
+    _guard_not_self(user=user, by=by, message=_("不能修改自己的角色，请由另一位人力资源部同事操作。"))
+    membership_grant(
+        username=user.username, role=role, branch_code=branch_code, employee_no=employee_no, source="console", by=by
+    )
+
+
+def signin_set_active(*, user, active: bool, by) -> None:
+    """Disables a sign-in (it can no longer sign in; its history stays) or enables it again."""
+    if not active:
+        _guard_not_self(user=user, by=by, message=_("不能停用自己的账号。"))
+    User = get_user_model()
+    if User.objects.filter(pk=user.pk, is_active=not active).update(is_active=active) != 1:
+        raise RoleGrantError(_("该账号已是此状态，请刷新后重试。"))
+    user.is_active = active
+    change_record(
+        obj=_membership_or_user(user),
+        action=Change.Action.TRANSITION,
+        fields={"is_active": [not active, active]},
+        source="console",
+        user=by,
+    )
+
+
+def password_reset(*, user, password: str, by, source: str = "console") -> None:
+    """Sets a new password for `user` (HR resetting it, or the person changing their own), after
+    Django's validators (AUTH_PASSWORD_VALIDATORS); the history says it happened, never the value."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise RoleGrantError(" ".join(error.messages))
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    change_record(
+        obj=_membership_or_user(user), action=Change.Action.UPDATE, reason=_("重置密码"), source=source, user=by
+    )
+
+
+def password_changed_record(*, user) -> None:
+    """The history of a person changing their own password (Django's form has set it)."""
+    change_record(
+        obj=_membership_or_user(user),
+        action=Change.Action.UPDATE,
+        reason=_("本人修改密码"),
+        source="console",
+        user=user,
+    )
+
+
+def _membership_or_user(user):
+    return Membership.objects.filter(user=user).first() or user
+
+
+def _guard_not_self(*, user, by, message: str) -> None:
+    # HR locking themself out of the console would leave nobody to undo it.
+    if by is not None and by.pk == user.pk:
+        raise RoleGrantError(message)
 
 
 def _scope_of(membership: Membership) -> dict:

@@ -1,7 +1,10 @@
 """Improvement cases, targets, write-ups, display screens and the history of changes."""
 
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +14,7 @@ from django_tables2 import RequestConfig
 from appraisals.models import CaseStatus, Screen, Target
 from appraisals.selectors import cases_for_user, writeups_for_user
 from appraisals.services import writeups
-from appraisals.services.cases import case_advance, case_close, case_note
+from appraisals.services.cases import case_advance, case_close, case_note, evidence_content_type
 from appraisals.services.targets import target_save
 from audit.models import Change
 from audit.selectors import history_for_object
@@ -68,6 +71,22 @@ def _case_action(request, pk, form_class, act, done):
     else:
         messages.error(request, _("请填写说明。"))
     return redirect("console:case", pk=pk)
+
+
+@anyone
+def case_evidence(request, pk, event_pk):
+    """One piece of evidence, always as a download. Who may: HR; the branch head whose subtree the
+    person works in, who runs the retraining of stage 2 (SCORING.md §5); and the person themself,
+    whom the evidence concerns. Nobody else, and never through /media/ (cases_for_user, else 404)."""
+    case = get_object_or_404(cases_for_user(user=request.user), pk=pk)
+    event = get_object_or_404(case.events.exclude(evidence=""), pk=event_pk)
+    name = PurePath(event.evidence.name).name
+    response = FileResponse(
+        event.evidence.open("rb"), as_attachment=True, filename=name, content_type=evidence_content_type(name)
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

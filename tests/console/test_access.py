@@ -68,13 +68,18 @@ class SweepTests(BaseTestCase):
             ("job_download", [job.pk], (404, 403, 403, 403, 302)),
             ("inbox", [], ALL),
             ("notice", [notice.pk], (404, 404, 404, 302, 302)),
+            ("signins", [], HR_ONLY),
+            ("signin_new", [], HR_ONLY),
+            ("signin", [self.olivia_user.pk], HR_ONLY),
+            ("password_change", [], ALL),
+            ("case_evidence", [self.olivia_case.pk, 0], (404, 404, 404, 404, 302)),
         ]
 
     POSTS = [
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip", "inbox_read_all", "month_remind",
+        "month_pdf_zip", "inbox_read_all", "month_remind", "signin_scope", "signin_password", "signin_active",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
@@ -171,6 +176,11 @@ class SweepTests(BaseTestCase):
             reverse("console:target_new"),
             reverse("console:target_edit", args=[self.target.pk]),
             reverse("console:set_language"),
+            reverse("console:signin_new"),
+            reverse("console:signin_scope", args=[self.olivia_user.pk]),
+            reverse("console:signin_password", args=[self.olivia_user.pk]),
+            reverse("console:signin_active", args=[self.olivia_user.pk]),
+            reverse("console:password_change"),
             reverse("logout"),
             reverse("login"),
         ]

@@ -53,7 +53,11 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    # Playwright's wait_for_function evaluates a string in the page, which the site's
+    # Content-Security-Policy forbids; the policy itself is tested in tests/security.
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=True
+    )
     page = context.new_page()
     yield page
     context.close()
