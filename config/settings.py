@@ -126,6 +126,9 @@ CELERY_TIMEZONE = TIME_ZONE
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
 BANK_NAME = env_str("BANK_NAME", "")
+# Four eyes (SCORING.md §6): the HR user who finalizes a month differs from the one who
+# reviewed it. A one-person HR office sets FOUR_EYES=false.
+FOUR_EYES = env_bool("FOUR_EYES", True)
 # Where people reach the site, for links printed by commands (display screen URLs).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
