@@ -244,3 +244,20 @@ class NobodyBeforeTheirPostTests(MonthTestCase):
         period_compute(month=august)
         card = Scorecard.objects.get(staff=newcomer, period__month=august)
         self.assertEqual(card.rolling, card.score)  # August alone: July does not count
+
+    def test_a_lobby_manager_first_imported_with_position_since_august_is_scored_from_august_only(self):
+        import io
+
+        from metrics.services import import_file
+
+        staff_file = io.BytesIO(
+            "employee_no,name,branch_code,position,position_since,hired_on\n"
+            "E301,新任经理,110101,大堂经理,2026-08-01,2026-03-01\n".encode()
+        )
+        result = import_file("staff", staff_file, filename="staff.csv", today=datetime.date(2026, 9, 1))
+        self.assertTrue(result.ok, result.errors)
+        july, august = datetime.date(2026, 7, 1), datetime.date(2026, 8, 1)
+        period_compute(month=july)
+        period_compute(month=august)
+        months = Scorecard.objects.filter(staff__employee_no="E301").values_list("period__month", flat=True)
+        self.assertEqual(list(months), [august])
