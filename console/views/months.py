@@ -58,8 +58,9 @@ def month_detail(request, month):
             changes=Change.objects.filter(source=f"recompute {period.label}").select_related("user")[:50],
             finalize_form=ConfirmForm(),
             reopen_form=ReasonForm(),
-            review_form=ReasonForm(),
-            void_form=ReasonForm(),
+            # Prefixed: three reason fields may share the page, each with its own id.
+            review_form=ReasonForm(prefix="review"),
+            void_form=ReasonForm(prefix="void"),
             signoff_form=SignoffForm(),
         )
         if request.access.is_hr:
@@ -147,7 +148,7 @@ def month_signoff(request, month):
 def month_review(request, month):
     """Publishes the month; with sign-offs missing, only with the written reason of the form."""
     period = period_from_url(month)
-    reason = request.POST.get("reason", "")
+    reason = request.POST.get("review-reason", "")
     period_review(month=period.month, user=request.user, without_signoffs=bool(reason.strip()), reason=reason)
     messages.success(request, _("%(month)s 已标记为已复核。") % {"month": month})
     return redirect("console:month", month=month)
@@ -183,7 +184,7 @@ def month_reopen(request, month):
 @hr_only
 def month_void(request, month):
     period = period_from_url(month)
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, prefix="void")
     if not form.is_valid():
         messages.error(request, _("作废考核结果必须填写原因（至少 4 个字）。"))
         return redirect("console:month", month=month)

@@ -63,20 +63,22 @@ class ComputedMonthTests(BaseTestCase):
 
     def test_hr_may_publish_without_the_sign_offs_only_with_a_reason(self):
         self.sign_in(self.hr_user)
-        self.client.post(reverse("console:month_review", args=[M]), {"reason": " "})
+        self.client.post(reverse("console:month_review", args=[M]), {"review-reason": " "})
         self.assertEqual(Period.objects.get(month=OCTOBER).status, PeriodStatus.COMPUTED)
-        self.client.post(reverse("console:month_review", args=[M]), {"reason": "两位支行行长出差"})
+        self.client.post(reverse("console:month_review", args=[M]), {"review-reason": "两位支行行长出差"})
         period = Period.objects.get(month=OCTOBER)
         self.assertEqual((period.status, period.reviewed_by), (PeriodStatus.REVIEWED, self.hr_user))
 
     def test_hr_voids_the_month_with_a_reason_and_a_branch_head_cannot(self):
         self.sign_in(self.head_user)
-        self.assertEqual(self.client.post(reverse("console:month_void", args=[M]), {"reason": "不对"}).status_code, 403)
+        self.assertEqual(
+            self.client.post(reverse("console:month_void", args=[M]), {"void-reason": "不对不对"}).status_code, 403
+        )
         self.sign_in(self.hr_user)
-        self.client.post(reverse("console:month_void", args=[M]), {"reason": ""})
+        self.client.post(reverse("console:month_void", args=[M]), {"void-reason": ""})
         self.assertEqual(Period.objects.get(month=OCTOBER).status, PeriodStatus.COMPUTED)
         response = self.client.post(
-            reverse("console:month_void", args=[M]), {"reason": "十月存款数据导错了文件"}, follow=True
+            reverse("console:month_void", args=[M]), {"void-reason": "十月存款数据导错了文件"}, follow=True
         )
         self.assertContains(response, "考核结果已作废")
         self.assertContains(response, "十月存款数据导错了文件")
