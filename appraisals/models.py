@@ -68,6 +68,11 @@ class PeriodStatus(models.TextChoices):
     FINALIZED = "finalized", _("已定稿")
 
 
+# Months a lobby manager and a display screen may see (SCORING.md §6): computed is HR's and the
+# branch heads' alone until it is reviewed.
+PUBLISHED_STATUSES = [PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
+
+
 class Period(models.Model):
     """An appraisal month (SCORING.md §6): draft → computed → reviewed → finalized."""
 
@@ -90,7 +95,27 @@ class Period(models.Model):
         related_name="+",
         verbose_name=_("计算人"),
     )
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("复核人"),
+    )
     finalized_at = models.DateTimeField(_("定稿时间"), null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("定稿人"),
+    )
+    # A voided month is a draft again: its scorecards are gone, the act is in the history.
+    voided_at = models.DateTimeField(_("最近作废时间"), null=True, blank=True)
+    void_reason = models.TextField(_("作废原因"), blank=True)
     reopened_at = models.DateTimeField(_("最近重开时间"), null=True, blank=True)
     reopen_reason = models.TextField(_("重开原因"), blank=True)
     scorecard_count = models.PositiveIntegerField(_("考核人数"), default=0)
@@ -354,6 +379,7 @@ class AppealStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     UPHELD = "upheld", _("申诉成立")
     REJECTED = "rejected", _("申诉不成立")
+    VOIDED = "voided", _("考核结果已作废")
 
 
 class Appeal(models.Model):

@@ -4,9 +4,13 @@ sign-in (`*_for_user`): HR all, a branch head their subtree, a lobby manager the
 import datetime
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appraisals.models import (
+    PUBLISHED_STATUSES,
     Appeal,
     AppealStatus,
     BranchSignoff,
@@ -14,6 +18,7 @@ from appraisals.models import (
     Grade,
     ImprovementCase,
     Period,
+    PeriodStatus,
     Scheme,
     ScopeKind,
     Scorecard,
@@ -22,7 +27,7 @@ from appraisals.models import (
     WriteUpStatus,
 )
 from appraisals.scoring import Scheme as SchemeData
-from core.months import month_add, month_bounds
+from core.months import month_add, month_bounds, month_has_ended
 from staff.models import Branch, Role, Status
 from staff.selectors import absences_between, assignments_on, branch_paths, membership_of, scoped_for_user
 
@@ -41,11 +46,15 @@ def scheme_data(scheme: Scheme) -> SchemeData:
 
 def engine_staff(*, month: datetime.date, position: str) -> pd.DataFrame:
     """Who gets a scorecard (SCORING.md §4): on the month's last day, in the position and active,
-    with the branch held that day, its path up the tree and its tier-1 branch as peer group."""
+    with the branch held that day, its path up the tree and its tier-1 branch as peer group.
+
+    Nobody holds a position before its `position_since` (CONTRACT.md §1): a staff member's first
+    row holds from the start of time, but a lobby manager since 1 August has no July scorecard,
+    so July neither counts in their rolling score nor in their group's size that month."""
     _, last, _ = month_bounds(month)
     rows = list(
         assignments_on(day=last)
-        .filter(position=position, status=Status.ACTIVE)
+        .filter(position=position, status=Status.ACTIVE, position_since__lte=last)
         .values("staff_id", "staff__employee_no", "branch_id", "branch__path", "position_since")
     )
     columns = [
@@ -135,11 +144,20 @@ def engine_cases(*, month: datetime.date) -> pd.DataFrame:
     )
 
 
+def _sees_published_only(user) -> bool:
+    """A lobby manager sees a month once it is reviewed (published), never while only computed."""
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.LOBBY_MANAGER
+
+
 def scorecards_for_user(*, user, period: Period | None = None) -> QuerySet[Scorecard]:
-    """Scorecards a sign-in may see: HR all, a branch head their subtree, a lobby manager their own."""
+    """Scorecards a sign-in may see: HR all, a branch head their subtree, a lobby manager their own
+    of the published months (SCORING.md §6)."""
     query = Scorecard.objects.all()
     if period is not None:
         query = query.filter(period=period)
+    if _sees_published_only(user):
+        query = query.filter(period__status__in=PUBLISHED_STATUSES)
     return scoped_for_user(query, user=user, path_field="branch_path", staff_field="staff_id")
 
 
@@ -154,17 +172,18 @@ def appeals_for_user(*, user) -> QuerySet[Appeal]:
 
 def cases_for_user(*, user) -> QuerySet[ImprovementCase]:
     query = ImprovementCase.objects.select_related("staff", "staff__branch", "opened_period")
+    if _sees_published_only(user):
+        query = query.filter(opened_period__status__in=PUBLISHED_STATUSES)
     return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
 
 
 def writeups_for_user(*, user) -> QuerySet[WriteUp]:
     """Write-ups a sign-in may see; a lobby manager sees their own only once HR has approved it."""
     query = WriteUp.objects.select_related("staff", "staff__branch", "period", "approved_by", "edited_by")
-    query = scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
-    membership = membership_of(user)
-    if membership is not None and membership.role == Role.LOBBY_MANAGER:
-        query = query.filter(status=WriteUpStatus.APPROVED)
-    return query
+    if _sees_published_only(user):
+        # A lobby manager: published months only, and a write-up once HR has approved it.
+        query = query.filter(period__status__in=PUBLISHED_STATUSES, status=WriteUpStatus.APPROVED)
+    return scoped_for_user(query, user=user, path_field="staff__branch__path", staff_field="staff_id")
 
 
 def scorecards_with_review(query: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
@@ -209,6 +228,81 @@ def signoff_state(*, period: Period) -> dict:
         covered = any(branch.path.startswith(path) for path in signed_paths)
         (done if covered else missing).append(branch)
     return {"signoffs": signoffs, "done": done, "missing": missing}
+
+
+def signoff_state_for_user(*, period: Period, user) -> dict:
+    """`signoff_state` as a sign-in may see it: a branch head sees only the sub-branches of their
+    own subtree and their sign-off notes, never another branch's."""
+    state = signoff_state(period=period)
+    membership = membership_of(user)
+    if membership is None or membership.role == Role.HR:
+        return state
+    path = membership.branch.path if membership.branch_id else None
+
+    def mine(branch) -> bool:
+        return path is not None and branch.path.startswith(path)
+
+    return {
+        "signoffs": [signoff for signoff in state["signoffs"] if mine(signoff.branch)],
+        "done": [branch for branch in state["done"] if mine(branch)],
+        "missing": [branch for branch in state["missing"] if mine(branch)],
+    }
+
+
+# ─── what may be done with a month, and why not (SCORING.md §6) ──────────────────────────────
+# Each returns "" when the step is allowed, else why not, for a person: the services refuse with
+# these words, and the console's month page shows them beside a disabled button.
+
+
+def compute_blocker(*, month: datetime.date, status: str | None = None) -> str:
+    month = month.replace(day=1)
+    if status == PeriodStatus.FINALIZED:
+        return _("%(month)s 已定稿，不能重新计算；如需更正，请先填写原因重开该月。") % {"month": f"{month:%Y-%m}"}
+    if not month_has_ended(month):
+        return _("%(month)s 尚未结束（按北京时间），月末之后才能计算。") % {"month": f"{month:%Y-%m}"}
+    return ""
+
+
+def review_blocker(*, period: Period, missing: int = 0) -> str:
+    """Why the month cannot be published now; `missing` sub-branches not signed off only block
+    a review without a written reason."""
+    if period.status != PeriodStatus.COMPUTED:
+        return _status_blocker(period)
+    if missing:
+        return ngettext("尚有 %(count)d 个支行未签核", "尚有 %(count)d 个支行未签核", missing) % {"count": missing}
+    return ""
+
+
+def finalize_blocker(*, period: Period, user) -> str:
+    """Finalizing needs the review, no open appeal of the month and, with FOUR_EYES, an HR user
+    other than the one who reviewed it (SCORING.md §6)."""
+    if period.status == PeriodStatus.COMPUTED:
+        return _("须先复核（标记为已复核）才能定稿")
+    if period.status != PeriodStatus.REVIEWED:
+        return _status_blocker(period)
+    appeals = Appeal.objects.filter(period=period, status=AppealStatus.OPEN).count()
+    if appeals:
+        return ngettext("该月尚有 %(count)d 项未处理的申诉", "该月尚有 %(count)d 项未处理的申诉", appeals) % {
+            "count": appeals
+        }
+    if settings.FOUR_EYES:
+        if user is None:
+            return _("定稿须注明由哪位人力资源用户操作（四眼原则）")
+        if period.reviewed_by_id is not None and period.reviewed_by_id == user.pk:
+            return _("需另一位人力资源用户定稿（您复核了该月）")
+    return ""
+
+
+def void_blocker(*, period: Period) -> str:
+    if period.status == PeriodStatus.FINALIZED:
+        return _("已定稿的月份不能作废；如需更正，请填写原因重开该月")
+    if period.status not in (PeriodStatus.COMPUTED, PeriodStatus.REVIEWED):
+        return _status_blocker(period)
+    return ""
+
+
+def _status_blocker(period: Period) -> str:
+    return _("该月当前状态为「%(status)s」") % {"status": period.get_status_display()}
 
 
 def open_cases_count() -> int:

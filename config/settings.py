@@ -219,6 +219,9 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+# Four eyes (SCORING.md §6): the HR user who finalizes a month differs from the one who
+# reviewed it. A one-person HR office sets FOUR_EYES=false.
+FOUR_EYES = env_bool("FOUR_EYES", True)
 
 LOGGING = {
     "version": 1,

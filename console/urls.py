@@ -37,6 +37,7 @@ urlpatterns = [
     path("months/<yyyymm:month>/remind/", notices.month_remind, name="month_remind"),
     path("months/<yyyymm:month>/finalize/", months.month_finalize, name="month_finalize"),
     path("months/<yyyymm:month>/reopen/", months.month_reopen, name="month_reopen"),
+    path("months/<yyyymm:month>/void/", months.month_void, name="month_void"),
     path("months/<yyyymm:month>/branches/<str:code>/pdf/", scorecards.branch_pack_pdf, name="branch_pdf"),
     path("months/<yyyymm:month>/writeups/", months.month_writeups, name="month_writeups"),
     path("months/<yyyymm:month>/pdf-zip/", months.month_pdf_zip, name="month_pdf_zip"),

@@ -190,12 +190,13 @@ def _load(bank: DemoBank, folder: Path, say, *, keep: bool) -> DemoSeedResult:
 
 
 def _sign_ins_create(say) -> int:
-    """hr, head-<code> for every sub-branch, and every active lobby manager by employee number."""
+    """hr and hr2 (two HR officers: one reviews a month, the other finalizes it), head-<code> for
+    every sub-branch, and every active lobby manager by employee number."""
     sub_branches = list(Branch.objects.filter(level=Level.SUB_BRANCH).order_by("code"))
     lobby_managers = list(
         Staff.objects.filter(position=Position.LOBBY_MANAGER, status=Status.ACTIVE).order_by("employee_no")
     )
-    grants = [Grant("hr", Role.HR)]
+    grants = [Grant("hr", Role.HR), Grant("hr2", Role.HR)]
     grants += [Grant(f"head-{branch.code}", Role.BRANCH_HEAD, branch_id=branch.pk) for branch in sub_branches]
     grants += [Grant(person.employee_no, Role.LOBBY_MANAGER, staff_id=person.pk) for person in lobby_managers]
     existing = set(
@@ -206,6 +207,7 @@ def _sign_ins_create(say) -> int:
     say(f"Sign-ins (password for all: {DEMO_PASSWORD})")
     say(f"  {'user name':<14} {'role':<15} sees")
     say(f"  {'hr':<14} {'HR':<15} the whole bank")
+    say(f"  {'hr2':<14} {'HR':<15} the whole bank; the second pair of eyes who finalizes what hr reviewed")
     for branch in sub_branches:
         say(f"  {'head-' + branch.code:<14} {'branch head':<15} {branch.name} ({branch.code}) and its outlets")
     if lobby_managers:

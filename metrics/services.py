@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
 from core.imports.files import read_table
-from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, rows_from_table
+from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, finalized_message, rows_from_table
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
@@ -109,6 +109,11 @@ def import_file(
     if not errors and not dry_run:
         try:
             with transaction.atomic():
+                # The locks again, inside the transaction that writes (CONTRACT.md §1).
+                month_locks_hold()
+                finalized_since = sorted(locked_months() - context.locked_months)
+                if finalized_since:
+                    raise MonthFinalizedMeanwhile(finalized_since)
                 batch = ImportBatch.objects.create(
                     outcome=ImportBatch.Outcome.IMPORTED,
                     created=plan.created,
@@ -123,6 +128,9 @@ def import_file(
             # Another import stored some of the same rows between our check and our write.
             batch, plan = None, Plan()
             errors = [RowError(1, "-", f"the database refused the rows, nothing was written ({exc}); try again")]
+        except MonthFinalizedMeanwhile as exc:
+            batch, plan = None, Plan()
+            errors = [RowError(1, "-", str(exc))]
     if batch is None:
         batch = ImportBatch.objects.create(
             outcome=ImportBatch.Outcome.REJECTED if errors else ImportBatch.Outcome.DRY_RUN,
@@ -221,15 +229,18 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
     if values.get("date") and values["date"] > timezone.localdate():
         raise RecordError(_("记录日期不能晚于今天。"))
     months = {values["date"].replace(day=1)} if values.get("date") else set()
-    if record is not None:
-        months.add(record.date.replace(day=1))
-    locked = sorted(months & locked_months())
-    if locked:
-        raise RecordError(
-            _("%(month)s 已定稿，记录不能新增或修改；如需更正请先由人力资源部重开该月。")
-            % {"month": f"{locked[0]:%Y-%m}"}
-        )
     with transaction.atomic():
+        month_locks_hold()  # the lock is read where the write happens, so a finalize cannot slip in
+        if record is not None:
+            # Read afresh: a ModelForm's validation has already set the new values on the instance it had.
+            record = model.objects.select_for_update().select_related("staff").get(pk=record.pk)
+            months.add(record.date.replace(day=1))
+        locked = sorted(months & locked_months())
+        if locked:
+            raise RecordError(
+                _("%(month)s 已定稿，记录不能新增或修改；如需更正请先由人力资源部重开该月。")
+                % {"month": f"{locked[0]:%Y-%m}"}
+            )
         if record is None:
             record = model(**values)
             record.full_clean()
@@ -243,8 +254,6 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
                 source="console",
             )
             return record
-        # Read afresh: a ModelForm's validation has already set the new values on the instance it had.
-        record = model.objects.select_for_update().select_related("staff").get(pk=record.pk)
         before = _snapshot(record)
         for name, value in values.items():
             setattr(record, name, value)
@@ -265,6 +274,40 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
 
 
 # ─── month locks ──────────────────────────────────────────────────────────────────────────
+
+
+class MonthFinalizedMeanwhile(LobbyStarError):
+    """A month was finalized while a file was being checked: the file is refused whole, in the
+    words of the import's other row errors."""
+
+    def __init__(self, finalized: list[datetime.date]):
+        super().__init__(
+            "; ".join(finalized_message(month) for month in finalized)
+            + " (finalized while this file was being imported): nothing was written; import it again"
+        )
+
+
+# Any number for pg_advisory_xact_lock, the same in every process: "LobbyStar month locks".
+_MONTH_LOCKS_KEY = 0x4C53_4D4C
+
+
+def month_locks_hold(*, exclusive: bool = False) -> None:
+    """Holds the month locks until the current transaction ends, so what it then reads of them
+    stays true until it commits (SCORING.md §6).
+
+    Imports, record edits and computations hold it shared, side by side; finalizing and
+    reopening hold it exclusively, so they wait for writes in flight and writes wait for them.
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write, which takes the database's
+    one write lock now rather than at the first real write (BEGIN IMMEDIATE).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("month_locks_hold() works only inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            cursor.execute(f"SELECT {function}(%s)", [_MONTH_LOCKS_KEY])
+        else:
+            cursor.execute(f"UPDATE {MonthLock._meta.db_table} SET month = month WHERE 1 = 0")
 
 
 def month_lock(*, month: datetime.date) -> None:

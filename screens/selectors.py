@@ -39,8 +39,8 @@ from staff.selectors import bank_name
 # screen receives a new answer, sees the new version and reloads itself.
 SCREEN_VERSION = 2
 
-# A screen shows the latest month that has been computed; a draft is never shown.
-SHOWN_STATUSES = [PeriodStatus.COMPUTED, PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
+# A screen shows the latest published month (SCORING.md §6): computed is HR's and the heads' alone.
+SHOWN_STATUSES = [PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
 
 # Never more than this share of the people a board ranks: with six lobby managers in a
 # sub-branch, a top 10 would otherwise show the last of them too.
@@ -223,7 +223,7 @@ def _live_sql(vendor: str, *, revoked_too: bool) -> str:
     return (
         f"SELECT {screen_columns},"
         f" (SELECT MAX(p.{column(period, 'computed_at')}) FROM {quote(period.db_table)} p"
-        f" WHERE p.{column(period, 'status')} IN (%s, %s, %s))"
+        f" WHERE p.{column(period, 'status')} IN ({', '.join(['%s'] * len(SHOWN_STATUSES))}))"
         f" FROM {quote(screen.db_table)} s"
         f" WHERE s.{column(screen, 'token_hash')} = %s"
         + ("" if revoked_too else f" AND s.{column(screen, 'revoked_at')} IS NULL")

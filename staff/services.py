@@ -21,7 +21,8 @@ from core.bulk import chunks
 from staff.models import PARENT_LEVEL, Absence, AbsenceKind, Assignment, Branch, Level, Staff, Status
 from staff.selectors import staff_ids_by_employee_no
 
-# A staff member's first known assignment holds from the start of time (CONTRACT.md §1).
+# A staff member's first known assignment holds from the start of time (CONTRACT.md §1), except
+# its position, held only from its `position_since`: who is scored reads both (engine_staff).
 START_OF_TIME = datetime.date(1900, 1, 1)
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -329,9 +330,10 @@ _ASSIGNMENT_FIELDS = ("branch_id", "position", "position_since", "status", "vali
 
 def staff_changes_plan(*, people: Sequence[StaffValues], default_changed_on: datetime.date) -> StaffChanges:
     """What importing these rows would change (CONTRACT.md §1): a new member's first row holds
-    from the start of time; a later row whose branch, position or status differs closes the
-    open assignment on `changed_on` and opens a new one; the same row again changes nothing.
-    Rows of one member are taken in the order of their `changed_on`."""
+    from the start of time, its position only from its `position_since`; a later row whose
+    branch, position or status differs closes the open assignment on `changed_on` and opens a
+    new one; the same row again changes nothing. Rows of one member are taken in the order of
+    their `changed_on`."""
     branch_ids = dict(Branch.objects.values_list("code", "id"))
     changes = StaffChanges(outcomes=[UNCHANGED] * len(people), members=_stored_members(people))
     seen_days: set[tuple[str, datetime.date]] = set()

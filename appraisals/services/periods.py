@@ -5,12 +5,17 @@ import json
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisals import selectors
 from appraisals.models import (
+    Acknowledgement,
+    Appeal,
+    AppealStatus,
+    BranchSignoff,
     CaseEvent,
     CaseStage,
     CaseStatus,
@@ -19,6 +24,8 @@ from appraisals.models import (
     PeriodStatus,
     Scheme,
     Scorecard,
+    WriteUp,
+    WriteUpStatus,
 )
 from appraisals.scoring import compute_scorecards, input_fingerprint
 from appraisals.services import notify
@@ -27,8 +34,9 @@ from audit.services import change_record, changes_record_bulk, field_changes
 from core.bulk import insert_rows, model_columns
 from core.errors import LobbyStarError
 from metrics.selectors import actuals
-from metrics.services import month_lock, month_unlock
-from staff.models import Position
+from metrics.services import month_lock, month_locks_hold, month_unlock
+from staff.models import Position, Role
+from staff.selectors import membership_of
 
 
 class PeriodError(LobbyStarError):
@@ -196,20 +204,28 @@ def _snapshot(period: Period) -> dict[int, dict]:
     }
 
 
-@transaction.atomic
 def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
     """Computes or recomputes a month (SCORING.md §1–§5) and writes its scorecards in bulk.
 
-    Refused for a finalized month. After a reopen, every changed score, grade, rank and flag
-    is written to the history with the reopen's reason.
+    Refused for a month that has not ended in the bank's time zone (before the database is
+    touched) and for a finalized month. After a reopen, every changed score, grade, rank and
+    flag is written to the history with the reopen's reason.
     """
     month = month.replace(day=1)
+    refusal = selectors.compute_blocker(month=month)
+    if refusal:
+        raise PeriodError(refusal)
+    return _period_compute(month=month, user=user)
+
+
+@transaction.atomic
+def _period_compute(*, month: datetime.date, user) -> ComputeResult:
+    month_locks_hold()  # shared with imports, exclusive of a finalize
     period, _created = Period.objects.get_or_create(month=month)
     period = Period.objects.select_for_update().get(pk=period.pk)
-    if period.status == PeriodStatus.FINALIZED:
-        raise PeriodError(
-            _("%(month)s 已定稿，不能重新计算；如需更正，请先填写原因重开该月。") % {"month": period.label}
-        )
+    refusal = selectors.compute_blocker(month=month, status=period.status)
+    if refusal:
+        raise PeriodError(refusal)
     # A reopened month is recomputed under the scheme it was finalized with, so a correction
     # changes only what the corrected records change.
     try:
@@ -261,6 +277,10 @@ def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
         computed_at=now,
         computed_by=user,
         scorecard_count=len(result),
+        # Recomputed figures are not the ones that were reviewed: the month is published again
+        # only by a new review.
+        reviewed_at=None,
+        reviewed_by=None,
     )
     if updated != 1:
         raise PeriodError(_("%(month)s 的状态刚被他人修改，请刷新后重试。") % {"month": period.label})
@@ -342,7 +362,9 @@ def _changes_after_reopen(*, period: Period, before: dict[int, dict], user) -> i
     )
 
 
-def _transition(*, period: Period, allowed: list[str], new: str, user, reason: str = "", **fields) -> Period:
+def _transition(
+    *, period: Period, allowed: list[str], new: str, user, reason: str = "", history: dict | None = None, **fields
+) -> Period:
     """Moves a period only if nobody moved it first: `filter(status=old).update(status=new)`."""
     if period.status not in allowed:
         raise PeriodError(
@@ -357,7 +379,7 @@ def _transition(*, period: Period, allowed: list[str], new: str, user, reason: s
         action=Change.Action.TRANSITION,
         user=user,
         reason=reason,
-        fields={"status": [period.status, new]},
+        fields={"status": [period.status, new], **(history or {})},
     )
     period.refresh_from_db()
     return period
@@ -370,13 +392,36 @@ def period_get(*, month: datetime.date) -> Period:
         raise PeriodError(_("%(month)s 尚未计算。") % {"month": f"{month:%Y-%m}"}) from None
 
 
+def _is_hr(user) -> bool:
+    """HR as the console sees it: an HR membership, or a superuser without any membership."""
+    membership = membership_of(user)
+    return user.is_active and (membership.role == Role.HR if membership is not None else user.is_superuser)
+
+
+def _hr_required(user) -> None:
+    """The month's steps are HR's; `None` is the system itself (the demo, a test)."""
+    if user is not None and not _is_hr(user):
+        raise PeriodError(_("%(user)s 不是人力资源部的登录账号，不能执行此操作。") % {"user": user.get_username()})
+
+
+def hr_user_get(*, username: str):
+    """The HR sign-in a command acts as (`--as USER`); refused for anybody else."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise PeriodError(_("没有登录名为 %(user)s 的账号。") % {"user": username})
+    _hr_required(user)
+    return user
+
+
 def period_review(*, month: datetime.date, user=None, without_signoffs: bool = False, reason: str = "") -> Period:
     """computed → reviewed (published), once every sub-branch with scorecards has signed off.
 
     HR may publish without the missing sign-offs only with a written reason, which is recorded.
+    The reviewer is kept: with FOUR_EYES another HR user finalizes.
     """
+    _hr_required(user)
     period = period_get(month=month)
-    missing = selectors.signoff_state(period=period)["missing"]
+    missing = selectors.signoff_state(period=period)["missing"] if period.status == PeriodStatus.COMPUTED else []
     reason = (reason or "").strip()
     if missing and not without_signoffs:
         names = "、".join(branch.name for branch in missing[:5])
@@ -392,7 +437,13 @@ def period_review(*, month: datetime.date, user=None, without_signoffs: bool = F
             "reason": reason,
         }
     period = _transition(
-        period=period, allowed=[PeriodStatus.COMPUTED], new=PeriodStatus.REVIEWED, user=user, reason=reason
+        period=period,
+        allowed=[PeriodStatus.COMPUTED],
+        new=PeriodStatus.REVIEWED,
+        user=user,
+        reason=reason,
+        reviewed_at=timezone.now(),
+        reviewed_by=user,
     )
     notify.period_published(period=period)
     return period
@@ -400,13 +451,25 @@ def period_review(*, month: datetime.date, user=None, without_signoffs: bool = F
 
 @transaction.atomic
 def period_finalize(*, month: datetime.date, user=None) -> Period:
-    """Locks the month: no new or changed records, no recomputation (SCORING.md §6)."""
+    """reviewed → finalized: the month is locked, no new or changed records, no recomputation
+    (SCORING.md §6). Needs the review, no open appeal, and with FOUR_EYES a second HR user.
+
+    Holds the month locks exclusively, so an import or edit in flight either commits first or
+    sees the lock."""
+    _hr_required(user)
+    month_locks_hold(exclusive=True)
+    period = period_get(month=month)
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    refusal = selectors.finalize_blocker(period=period, user=user)
+    if refusal:
+        raise PeriodError(_("%(month)s 不能定稿：%(why)s。") % {"month": period.label, "why": refusal})
     period = _transition(
-        period=period_get(month=month),
-        allowed=[PeriodStatus.COMPUTED, PeriodStatus.REVIEWED],
+        period=period,
+        allowed=[PeriodStatus.REVIEWED],
         new=PeriodStatus.FINALIZED,
         user=user,
         finalized_at=timezone.now(),
+        finalized_by=user,
     )
     month_lock(month=period.month)
     return period
@@ -414,18 +477,138 @@ def period_finalize(*, month: datetime.date, user=None) -> Period:
 
 @transaction.atomic
 def period_reopen(*, month: datetime.date, reason: str, user=None) -> Period:
-    """Opens a finalized month again, only with a written reason; it returns to computed."""
+    """Opens a finalized month again, only with a written reason; it returns to computed, and is
+    published again only by a new review and finalized again by a new finalize."""
+    _hr_required(user)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise PeriodError(_("重开已定稿月份必须填写原因（至少 4 个字）。"))
+    month_locks_hold(exclusive=True)
+    period = period_get(month=month)
+    # The history keeps who reviewed and finalized it, and when; the month page shows the month
+    # as it is now, so a reopened month shows no 定稿时间.
+    signed = {
+        name: [_text(getattr(period, name)), None]
+        for name in ("reviewed_at", "reviewed_by_id", "finalized_at", "finalized_by_id")
+        if getattr(period, name) is not None
+    }
     period = _transition(
-        period=period_get(month=month),
+        period=period,
         allowed=[PeriodStatus.FINALIZED],
         new=PeriodStatus.COMPUTED,
         user=user,
         reason=reason,
+        history=signed,
         reopened_at=timezone.now(),
         reopen_reason=reason,
+        reviewed_at=None,
+        reviewed_by=None,
+        finalized_at=None,
+        finalized_by=None,
     )
     month_unlock(month=period.month)
     return period
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass
+class VoidResult:
+    period: Period
+    scorecards: int
+    cases_withdrawn: list[int] = field(default_factory=list)
+    appeals_closed: int = 0
+    signoffs_removed: int = 0
+    acknowledgements_removed: int = 0
+    writeups_unapproved: int = 0
+    later_months: list[datetime.date] = field(default_factory=list)
+
+
+@transaction.atomic
+def period_void(*, month: datetime.date, reason: str, user=None) -> VoidResult:
+    """Voids a computed or reviewed month, with a written reason (SCORING.md §6).
+
+    Its scorecards go; what rested on them is closed with the reason, never deleted: the cases
+    this computation opened are withdrawn, open appeals of the month closed, approved write-ups
+    back to draft; sign-offs and acknowledgements of the voided scorecards are removed, each
+    kept in the history. The month returns to draft (marked voided), so it can be computed again.
+    """
+    _hr_required(user)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise PeriodError(_("作废考核结果必须填写原因（至少 4 个字）。"))
+    period = Period.objects.select_for_update().get(pk=period_get(month=month).pk)
+    refusal = selectors.void_blocker(period=period)
+    if refusal:
+        raise PeriodError(_("%(month)s 不能作废：%(why)s。") % {"month": period.label, "why": refusal})
+    now = timezone.now()
+    note = _("%(month)s 的考核结果已作废：%(reason)s") % {"month": period.label, "reason": reason}
+    result = VoidResult(period=period, scorecards=Scorecard.objects.filter(period=period).count())
+
+    for case in ImprovementCase.objects.filter(opened_period=period, status=CaseStatus.OPEN):
+        if ImprovementCase.objects.filter(pk=case.pk, status=CaseStatus.OPEN).update(
+            status=CaseStatus.WITHDRAWN, outcome_note=note, closed_at=now
+        ):
+            CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.WITHDRAWN, stage=case.stage, note=note, user=user)
+            result.cases_withdrawn.append(case.pk)
+
+    appeals = list(Appeal.objects.filter(period=period, status=AppealStatus.OPEN))
+    Appeal.objects.filter(pk__in=[a.pk for a in appeals]).update(
+        status=AppealStatus.VOIDED, resolution=note, resolved_by=user, resolved_at=now
+    )
+    result.appeals_closed = changes_record_bulk(
+        model=Appeal,
+        entries=[(a.pk, str(a), {"status": [AppealStatus.OPEN, AppealStatus.VOIDED]}) for a in appeals],
+        action=Change.Action.UPDATE,
+        reason=reason,
+        user=user,
+        source=f"void {period.label}",
+    )
+    for model, label in ((BranchSignoff, "branch_id"), (Acknowledgement, "staff_id")):
+        rows = list(model.objects.filter(period=period).values("id", label, "user_id", "at"))
+        changes_record_bulk(
+            model=model,
+            entries=[
+                (row["id"], f"{period.label} {row[label]}", {label: [row[label], None], "at": [str(row["at"]), None]})
+                for row in rows
+            ],
+            action=Change.Action.DELETE,
+            reason=reason,
+            user=user,
+            source=f"void {period.label}",
+        )
+        model.objects.filter(pk__in=[row["id"] for row in rows]).delete()
+        if model is BranchSignoff:
+            result.signoffs_removed = len(rows)
+        else:
+            result.acknowledgements_removed = len(rows)
+    result.writeups_unapproved = WriteUp.objects.filter(period=period, status=WriteUpStatus.APPROVED).update(
+        status=WriteUpStatus.DRAFT, approved_by=None, approved_at=None
+    )
+    Scorecard.objects.filter(period=period).delete()
+
+    result.period = _transition(
+        period=period,
+        allowed=[PeriodStatus.COMPUTED, PeriodStatus.REVIEWED],
+        new=PeriodStatus.DRAFT,
+        user=user,
+        reason=reason,
+        history={"scorecard_count": [result.scorecards, 0]},
+        scheme=None,
+        computed_at=None,
+        computed_by=None,
+        reviewed_at=None,
+        reviewed_by=None,
+        scorecard_count=0,
+        voided_at=now,
+        void_reason=reason,
+    )
+    # Later months' rolling scores read this month's scores: they must be computed again.
+    result.later_months = list(
+        Period.objects.filter(month__gt=period.month, status__in=[PeriodStatus.COMPUTED, PeriodStatus.REVIEWED])
+        .order_by("month")
+        .values_list("month", flat=True)
+    )
+    return result

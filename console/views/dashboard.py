@@ -1,5 +1,6 @@
 """The month dashboard `/`: where the month stands and the next thing to do."""
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -24,7 +25,7 @@ def dashboard(request):
         summary = selectors.month_summary(user=request.user, period=period)
         context.update(summary=summary, chart=grade_chart(summary))
         if period.status == PeriodStatus.COMPUTED:
-            context["signoff"] = selectors.signoff_state(period=period)
+            context["signoff"] = selectors.signoff_state_for_user(period=period, user=request.user)
     if request.access.is_hr:
         context["open_cases"] = (
             selectors.cases_for_user(user=request.user).filter(status=CaseStatus.OPEN).order_by("-opened_at")[:8]
@@ -37,11 +38,11 @@ def dashboard(request):
                 .order_by("rolling", "staff__employee_no")[:10]
             )
         context["open_appeals"] = selectors.appeals_for_user(user=request.user).filter(status="open").count()
-    context["next_step"] = next_step(period, context.get("signoff"), request.access.role)
+    context["next_step"] = next_step(period, context.get("signoff"), request.access.role, user=request.user)
     return render(request, "console/dashboard.html", context)
 
 
-def next_step(period, signoff, role) -> dict:
+def next_step(period, signoff, role, *, user=None) -> dict:
     """The one thing to do next, as a sentence and a link."""
     from django.utils.translation import gettext as _
 
@@ -58,6 +59,11 @@ def next_step(period, signoff, role) -> dict:
             }
         return {"text": _("所有支行已签核：标记为已复核。"), "url": url}
     if period.status == PeriodStatus.REVIEWED:
+        if settings.FOUR_EYES and user is not None and period.reviewed_by_id == user.pk:
+            return {
+                "text": _("%(month)s 已由您复核并发布：请另一位人力资源用户核对后定稿。") % {"month": period.label},
+                "url": url,
+            }
         return {"text": _("核对后定稿 %(month)s。") % {"month": period.label}, "url": url}
     return {
         "text": _("%(month)s 已定稿：下载成绩单，准备下个月的数据。") % {"month": period.label},

@@ -1,4 +1,5 @@
-"""A month's workflow: compute (as a background job), branch sign-offs, review, finalize, reopen."""
+"""A month's workflow: compute (as a background job), branch sign-offs, review, finalize, reopen,
+void. A step that cannot be taken now shows as disabled, with why beside it."""
 
 from pathlib import Path
 
@@ -13,9 +14,17 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from appraisals.models import Job, Period
-from appraisals.selectors import periods_recent, signoff_state
+from appraisals.selectors import (
+    compute_blocker,
+    finalize_blocker,
+    periods_recent,
+    review_blocker,
+    signoff_state,
+    signoff_state_for_user,
+    void_blocker,
+)
 from appraisals.services.jobs import jobs_expire_stale
-from appraisals.services.periods import period_finalize, period_reopen, period_review
+from appraisals.services.periods import PeriodError, period_finalize, period_reopen, period_review, period_void
 from appraisals.services.signoffs import branch_signoff
 from appraisals.tasks import job_start
 from audit.models import Change
@@ -37,16 +46,31 @@ def month_detail(request, month):
     period = Period.objects.filter(month=day).first()
     if period is None and not request.access.is_hr:
         return render(request, "console/months/detail.html", {"month": day, "period": None})
-    context = {"month": day, "period": period, "label": f"{day:%Y-%m}"}
+    context = {
+        "month": day,
+        "period": period,
+        "label": f"{day:%Y-%m}",
+        "compute_blocked": compute_blocker(month=day, status=period.status if period else None),
+    }
     if period is not None:
         context.update(
-            signoff=signoff_state(period=period),
+            signoff=signoff_state_for_user(period=period, user=request.user),
             jobs=Job.objects.filter(kind="compute", params__month=day.isoformat())[:5],
             changes=Change.objects.filter(source=f"recompute {period.label}").select_related("user")[:50],
             finalize_form=ConfirmForm(),
             reopen_form=ReasonForm(),
+            # Prefixed: three reason fields may share the page, each with its own id.
+            review_form=ReasonForm(prefix="review"),
+            void_form=ReasonForm(prefix="void"),
             signoff_form=SignoffForm(),
         )
+        if request.access.is_hr:
+            missing = len(signoff_state(period=period)["missing"]) if period.status == "computed" else 0
+            context.update(
+                review_blocked=review_blocker(period=period, missing=missing),
+                finalize_blocked=finalize_blocker(period=period, user=request.user),
+                void_blocked=void_blocker(period=period),
+            )
         if request.access.can_sign_off:
             context["my_signoff"] = period.signoffs.filter(branch=request.access.membership.branch).first()
     return render(request, "console/months/detail.html", context)
@@ -61,6 +85,10 @@ def month_compute(request, month=None):
     except ValidationError:
         messages.error(request, _("月份格式应为 YYYY-MM，例如 2026-10。"))
         return redirect("console:months")
+    period = Period.objects.filter(month=day).first()
+    refusal = compute_blocker(month=day, status=period.status if period else None)
+    if refusal:  # refused here, so no job is queued only to fail
+        raise PeriodError(refusal)
     job = job_start(kind="compute", month=day, user=request.user)
     messages.info(request, _("已开始计算 %(month)s。") % {"month": f"{day:%Y-%m}"})
     return redirect("console:job", pk=job.pk)
@@ -129,8 +157,10 @@ def month_signoff(request, month):
 @require_POST
 @hr_only
 def month_review(request, month):
+    """Publishes the month; with sign-offs missing, only with the written reason of the form."""
     period = period_from_url(month)
-    period_review(month=period.month, user=request.user)
+    reason = request.POST.get("review-reason", "")
+    period_review(month=period.month, user=request.user, without_signoffs=bool(reason.strip()), reason=reason)
     messages.success(request, _("%(month)s 已标记为已复核。") % {"month": month})
     return redirect("console:month", month=month)
 
@@ -158,4 +188,21 @@ def month_reopen(request, month):
         return redirect("console:month", month=month)
     period_reopen(month=period.month, reason=form.cleaned_data["reason"], user=request.user)
     messages.success(request, _("%(month)s 已重开，更正数据后请重新计算。") % {"month": month})
+    return redirect("console:month", month=month)
+
+
+@require_POST
+@hr_only
+def month_void(request, month):
+    period = period_from_url(month)
+    form = ReasonForm(request.POST, prefix="void")
+    if not form.is_valid():
+        messages.error(request, _("作废考核结果必须填写原因（至少 4 个字）。"))
+        return redirect("console:month", month=month)
+    result = period_void(month=period.month, reason=form.cleaned_data["reason"], user=request.user)
+    messages.success(
+        request,
+        _("%(month)s 的考核结果已作废：删除考核表 %(count)d 张，撤销改进程序 %(cases)d 个。该月可重新计算。")
+        % {"month": month, "count": result.scorecards, "cases": len(result.cases_withdrawn)},
+    )
     return redirect("console:month", month=month)

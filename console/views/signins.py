@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from audit.services import changes_for_object
+from audit.selectors import history_for_object
 from console.access import anyone, hr_only
 from console.filters.signins import SigninFilter
 from console.forms.signins import PasswordResetForm, ScopeForm, SigninCreateForm
@@ -66,7 +66,7 @@ def signin_detail(request, pk):
         "membership": membership,
         "scope_form": ScopeForm(initial=initial),
         "password_form": PasswordResetForm(user=user),
-        "history": changes_for_object(membership) if membership else [],
+        "history": history_for_object(membership) if membership else [],
         "is_self": user.pk == request.user.pk,
     }
     return render(request, "console/signins/detail.html", context)

@@ -20,6 +20,7 @@ from metrics.models import MonthLock
 from reports.exports import SCORECARD_COLUMNS, ScorecardExport
 from staff.models import Absence
 from tests import factories
+from tests.periods import finalize, hr_user
 
 OCTOBER = datetime.date(2026, 10, 1)
 AUGUST = datetime.date(2026, 8, 1)
@@ -192,22 +193,24 @@ class PeriodWorkflowTests(ComputeTestCase):
         period_compute(month=OCTOBER)
 
     def test_a_finalized_month_refuses_computation_with_a_clear_message(self):
-        period_finalize(month=OCTOBER)
+        finalize(OCTOBER)
         with self.assertRaisesMessage(PeriodError, "已定稿"):
             period_compute(month=OCTOBER)
         self.assertTrue(MonthLock.objects.filter(month=OCTOBER).exists())
 
     def test_a_month_cannot_be_finalized_twice(self):
-        period_finalize(month=OCTOBER)
-        with self.assertRaises(PeriodError):
-            period_finalize(month=OCTOBER)
+        finalize(OCTOBER)
+        with self.assertRaisesMessage(PeriodError, "已定稿"):
+            period_finalize(month=OCTOBER, user=hr_user("hr-frank"))
 
     def test_the_month_moves_draft_computed_reviewed_finalized(self):
         self.assertEqual(Period.objects.get().status, PeriodStatus.COMPUTED)
         with self.assertRaisesMessage(PeriodError, "未签核"):
             period_review(month=OCTOBER)
-        period_review(month=OCTOBER, without_signoffs=True, reason="支行行长休假，人力资源部代为复核")
-        period = period_finalize(month=OCTOBER)
+        period_review(
+            month=OCTOBER, user=hr_user("hr-hannah"), without_signoffs=True, reason="支行行长休假，人力资源部代为复核"
+        )
+        period = period_finalize(month=OCTOBER, user=hr_user("hr-frank"))
         self.assertEqual(period.status, PeriodStatus.FINALIZED)
         transitions = Change.objects.filter(action="transition").order_by("id")
         self.assertEqual(
@@ -216,12 +219,12 @@ class PeriodWorkflowTests(ComputeTestCase):
         )
 
     def test_reopening_needs_a_written_reason(self):
-        period_finalize(month=OCTOBER)
+        finalize(OCTOBER)
         with self.assertRaisesMessage(PeriodError, "原因"):
             period_reopen(month=OCTOBER, reason="  ")
 
     def test_the_recomputation_after_a_reopen_records_every_change(self):
-        period_finalize(month=OCTOBER)
+        finalize(OCTOBER)
         period_reopen(month=OCTOBER, reason="补录王博十月漏记的开户数据")
         self.assertFalse(MonthLock.objects.filter(month=OCTOBER).exists())
         before = Scorecard.objects.get(staff=self.bob)

@@ -1,8 +1,10 @@
 """The people of the console tests, built in code.
 
-Hana works in HR and sees everything. Hugo heads the West Lake sub-branch (branch A) and sees
-its subtree. Alice is a lobby manager at an outlet of A and sees only herself. Olivia is a lobby
+Hana works in HR and sees everything; Henry, also in HR, is the second pair of eyes who
+finalizes a month Hana reviewed. Hugo heads the West Lake sub-branch (branch A) and sees its
+subtree. Alice is a lobby manager at an outlet of A and sees only herself. Olivia is a lobby
 manager in branch B: nobody in A may ever see her. And a visitor who has not signed in.
+October is computed and published (reviewed by Hana).
 """
 
 import datetime
@@ -11,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from appraisals.models import Appeal, ImprovementCase, Screen, Target, WriteUp
-from appraisals.services.periods import period_compute
+from appraisals.services.periods import period_compute, period_review
 from staff.models import Membership, Role
 from tests import factories
 
@@ -33,6 +35,8 @@ class BaseTestCase(TestCase):
 
         cls.hr_user = User.objects.create_user("hana", password="pw-hana-123", is_staff=True)
         Membership.objects.create(user=cls.hr_user, role=Role.HR)
+        cls.hr2_user = User.objects.create_user("henry", password="pw-henry-123", is_staff=True)
+        Membership.objects.create(user=cls.hr2_user, role=Role.HR)
         cls.head_user = User.objects.create_user("hugo", password="pw-hugo-123")
         Membership.objects.create(user=cls.head_user, role=Role.BRANCH_HEAD, branch=cls.tree["sub_a"])
         cls.alice_user = User.objects.create_user("alice", password="pw-alice-123")
@@ -40,6 +44,9 @@ class BaseTestCase(TestCase):
         cls.olivia_user = User.objects.create_user("olivia", password="pw-olivia-123")
         Membership.objects.create(user=cls.olivia_user, role=Role.LOBBY_MANAGER, staff=cls.olivia)
 
+        cls.period = period_review(
+            month=OCTOBER, user=cls.hr_user, without_signoffs=True, reason="测试：支行行长休假，人力资源部代为复核"
+        )
         cls.olivia_appeal = Appeal.objects.create(
             period=cls.period,
             staff=cls.olivia,

@@ -80,6 +80,7 @@ class SweepTests(BaseTestCase):
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
         "month_pdf_zip", "inbox_read_all", "month_remind", "signin_scope", "signin_password", "signin_active",
+        "month_void",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
@@ -160,6 +161,7 @@ class SweepTests(BaseTestCase):
             reverse("console:month_review", args=[M]),
             reverse("console:month_finalize", args=[M]),
             reverse("console:month_reopen", args=[M]),
+            reverse("console:month_void", args=[M]),
             reverse("console:scorecard_acknowledge", args=[M, a]),
             reverse("console:scorecard_appeal", args=[M, a]),
             reverse("console:appeal_resolve", args=[self.olivia_appeal.pk]),

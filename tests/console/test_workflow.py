@@ -20,14 +20,22 @@ from appraisals.models import (
     WriteUp,
     WriteUpStatus,
 )
+from appraisals.services.periods import period_compute, period_finalize
 from audit.models import Change
 from metrics.models import AccountOpening, ImportBatch
-from tests.console.base import BaseTestCase
+from tests.console.base import OCTOBER, BaseTestCase
 
 M = "2026-10"
 
 
 class MonthWorkflowTests(BaseTestCase):
+    """October has just been computed again: the branch heads have yet to sign it off."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.period = period_compute(month=OCTOBER).period
+
     def media_root(self) -> str:
         return str(settings.MEDIA_ROOT)
 
@@ -85,16 +93,34 @@ class MonthWorkflowTests(BaseTestCase):
         self.client.post(reverse("console:month_review", args=[M]))
         self.assertEqual(Period.objects.get().status, PeriodStatus.REVIEWED)
 
-    def test_finalizing_needs_the_confirmation_box(self):
+    def publish(self):
+        """Hana publishes October (the heads have signed off) and rejects Olivia's appeal."""
+        for branch in (self.tree["sub_a"], self.tree["sub_b"]):
+            BranchSignoff.objects.create(period=self.period, branch=branch, user=self.head_user)
         self.sign_in(self.hr_user)
+        self.client.post(reverse("console:month_review", args=[M]))
+        self.client.post(
+            reverse("console:appeal_resolve", args=[self.olivia_appeal.pk]),
+            {"status": "rejected", "resolution": "记录无误"},
+        )
+        self.assertEqual(Period.objects.get().status, PeriodStatus.REVIEWED)
+
+    def test_finalizing_needs_the_confirmation_box(self):
+        self.publish()
+        self.sign_in(self.hr2_user)
         self.client.post(reverse("console:month_finalize", args=[M]), {})
-        self.assertEqual(Period.objects.get().status, PeriodStatus.COMPUTED)
+        self.assertEqual(Period.objects.get().status, PeriodStatus.REVIEWED)
         self.client.post(reverse("console:month_finalize", args=[M]), {"confirm": "on"})
-        self.assertEqual(Period.objects.get().status, PeriodStatus.FINALIZED)
+        period = Period.objects.get()
+        self.assertEqual(
+            (period.status, period.reviewed_by, period.finalized_by), ("finalized", self.hr_user, self.hr2_user)
+        )
 
     def test_reopening_needs_a_reason_and_the_recomputation_is_recorded(self):
-        self.sign_in(self.hr_user)
+        self.publish()
+        self.sign_in(self.hr2_user)
         self.client.post(reverse("console:month_finalize", args=[M]), {"confirm": "on"})
+        self.assertContains(self.client.get(reverse("console:month", args=[M])), "定稿时间")
         self.client.post(reverse("console:month_reopen", args=[M]), {"reason": ""})
         self.assertEqual(Period.objects.get().status, PeriodStatus.FINALIZED)
         self.client.post(reverse("console:month_reopen", args=[M]), {"reason": "补录漏记的存款"})
@@ -103,7 +129,9 @@ class MonthWorkflowTests(BaseTestCase):
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(reverse("console:month_compute", args=[M]))
         self.assertTrue(Change.objects.filter(source=f"recompute {M}").exists())
-        self.assertContains(self.client.get(reverse("console:month", args=[M])), "补录漏记的存款")
+        page = self.client.get(reverse("console:month", args=[M]))
+        self.assertContains(page, "补录漏记的存款")
+        self.assertNotContains(page, "定稿时间")  # the old finalization is in the history, not on the page
 
 
 class SelfServiceTests(BaseTestCase):
@@ -162,8 +190,9 @@ class RecordsAndTargetsTests(BaseTestCase):
         self.assertIn("avg_assets", change.fields)
 
     def test_a_record_in_a_finalized_month_cannot_be_changed(self):
+        self.olivia_appeal.delete()
+        period_finalize(month=OCTOBER, user=self.hr2_user)
         self.sign_in(self.hr_user)
-        self.client.post(reverse("console:month_finalize", args=[M]), {"confirm": "on"})
         record = self.olivia_record
         self.client.post(
             reverse("console:record_edit", args=["accounts", record.pk]),
@@ -222,7 +251,7 @@ class ScorecardTableCostTests(BaseTestCase):
     def test_the_dashboard_costs_a_fixed_number_of_queries(self):
         self.sign_in(self.hr_user)
         self.client.get("/")
-        with self.assertNumQueries(13):  # 12, and the unread notices in the header
+        with self.assertNumQueries(10):  # a published month: no sign-offs to read; and the unread notices
             self.client.get("/")
 
 

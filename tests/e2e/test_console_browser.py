@@ -1,5 +1,6 @@
 """The console end to end in headless Chromium: HR imports a file (fixing a row error first),
-computes October, finalizes it and downloads the scorecards; Alice signs in and acknowledges.
+computes October and publishes it with a reason for the missing sign-offs; a second HR officer
+finalizes it and downloads the scorecards; Alice signs in and acknowledges.
 Screenshots go to artifacts/console/ at a laptop (1366×768) and a tablet (1024×1366) size."""
 
 import datetime
@@ -36,6 +37,8 @@ def test_hr_runs_the_month_and_a_lobby_manager_acknowledges(browser, live_server
     User = get_user_model()
     hr = User.objects.create_user("hana", password="pw-hana-123", is_staff=True)
     Membership.objects.create(user=hr, role=Role.HR)
+    henry = User.objects.create_user("henry", password="pw-henry-123", is_staff=True)
+    Membership.objects.create(user=henry, role=Role.HR)
     alice_user = User.objects.create_user("alice", password="pw-alice-123")
     Membership.objects.create(user=alice_user, role=Role.LOBBY_MANAGER, staff=alice)
     base = live_server.url
@@ -71,6 +74,22 @@ def test_hr_runs_the_month_and_a_lobby_manager_acknowledges(browser, live_server
     page.wait_for_selector("text=已计算 2 张考核表")
     page.screenshot(path=shots / "job-1366.png")
 
+    page.goto(f"{base}/months/2026-10/")
+    assert page.is_disabled("button:has-text('标记为已复核')")
+    assert "尚有 1 个支行未签核" in page.inner_text("main") and "须先复核" in page.inner_text("main")
+    page.screenshot(path=shots / "month-computed-1366.png", full_page=True)
+    page.click("text=未经全部支行签核即发布")
+    page.fill("#id_review-reason", "支行行长在外培训，人力资源部代为复核")
+    page.click("text=写明原因后发布")
+    page.wait_for_selector("text=已标记为已复核")
+    assert page.is_disabled("button:has-text('定稿')")  # Hana reviewed it: another HR user finalizes
+    context.close()
+
+    context = browser.new_context(viewport=LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, base, "henry", "pw-henry-123")
+    page.wait_for_selector("text=下一步")
     page.goto(f"{base}/months/2026-10/")
     page.check("#id_confirm")
     page.click("button:has-text('定稿')")

@@ -76,7 +76,7 @@ OVERFLOW = """() => {
 
 
 def honour_bank():
-    """A sub-branch with long names, 24 lobby managers, and September and October computed."""
+    """A sub-branch with long names, 24 lobby managers, and September and October published."""
     head = factories.branch("100000", "总行", "head_office")
     tier1 = factories.branch("101000", "杭州分行", "branch", head)
     sub = factories.branch("101150", "杭州钱塘新区下沙经济技术开发区支行", "sub_branch", tier1)
@@ -93,7 +93,7 @@ def honour_bank():
     )
     for month, seed in ((SEPTEMBER, 7), (OCTOBER, 11)):
         period = Period.objects.create(
-            month=month, status=PeriodStatus.COMPUTED, scheme=scheme, computed_at=timezone.now()
+            month=month, status=PeriodStatus.REVIEWED, scheme=scheme, computed_at=timezone.now()
         )
         rng = random.Random(seed)
         cards = []

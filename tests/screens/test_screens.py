@@ -37,6 +37,7 @@ from screens.selectors import (
 from screens.services import ScreenError, screen_create, screen_revoke, screen_seen
 from staff.models import Absence
 from tests import factories
+from tests.periods import review
 
 SEPTEMBER = datetime.date(2026, 9, 1)
 OCTOBER = datetime.date(2026, 10, 1)
@@ -90,6 +91,8 @@ class ScreenTestCase(TestCase):
         Absence.objects.create(staff=cls.exempt, start=OCTOBER, end=datetime.date(2026, 10, 20), kind="sick")
         period_compute(month=SEPTEMBER)
         period_compute(month=OCTOBER)
+        review(SEPTEMBER)
+        review(OCTOBER)
 
     def make_screen(self, *, at=None, **options):
         screen, token = screen_create(branch=at or self.tree["sub_a"], name=f"大屏{Screen.objects.count()}", **options)
@@ -185,6 +188,13 @@ class ScreenDataTests(ScreenTestCase):
     def test_a_draft_month_is_never_shown(self):
         Period.objects.create(month=datetime.date(2026, 11, 1), status=PeriodStatus.DRAFT)
         _screen, token = self.make_screen()
+        self.assertEqual(self.data(token)["month"], "2026-10")
+
+    def test_a_computed_month_is_shown_only_once_it_is_reviewed(self):
+        Period.objects.filter(month=OCTOBER).update(status=PeriodStatus.COMPUTED)
+        _screen, token = self.make_screen()
+        self.assertEqual(self.data(token)["month"], "2026-09")
+        Period.objects.filter(month=OCTOBER).update(status=PeriodStatus.REVIEWED)
         self.assertEqual(self.data(token)["month"], "2026-10")
 
 
@@ -329,6 +339,7 @@ class ScreenETagTests(ScreenTestCase):
         etag = self.fetch(token)["ETag"]
         with mock.patch("django.utils.timezone.now", return_value=timezone.now() + datetime.timedelta(hours=1)):
             period_compute(month=OCTOBER)
+            review(OCTOBER)
         response = self.fetch(token, if_none_match=etag)
         self.assertEqual(response.status_code, 200)
         self.assertNotEqual(response["ETag"], etag)

@@ -1,11 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from appraisals.services.periods import PeriodError, period_compute
+from appraisals.services.periods import period_compute
+from core.errors import LobbyStarError
 from core.months import month_parse
 
 
 class Command(BaseCommand):
-    help = "Computes or recomputes a month's scorecards (refused for a finalized month)."
+    help = (
+        "Computes or recomputes a month's scorecards; refused for a finalized month and for a month "
+        "that has not ended in the bank's time zone (Asia/Shanghai)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("month", help="YYYY-MM")
@@ -23,7 +27,7 @@ class Command(BaseCommand):
                 # SCORING.md §5: later months read this month's stored scores, so they follow.
                 for later in result.later_months:
                     self._report(period_compute(month=later), prefix="  then ")
-        except PeriodError as error:
+        except LobbyStarError as error:
             raise CommandError(str(error)) from None
 
     def _report(self, result, prefix=""):

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from appraisals.models import WriteUpScope
-from appraisals.services.periods import PeriodError, period_get
+from appraisals.services.periods import period_get
 from appraisals.services.writeups import WriteUpError, writeups_generate
+from core.errors import LobbyStarError
 from core.months import month_parse
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         try:
             period = period_get(month=month_parse(month))
             summary = writeups_generate(period=period, scope=scope)
-        except (PeriodError, WriteUpError) as error:
+        except (LobbyStarError, WriteUpError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"{period.label} ({scope}): created {summary.created}, updated {summary.updated}, "

@@ -1,8 +1,13 @@
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 
 from appraisals.models import Period, PeriodStatus
-from appraisals.services.periods import period_finalize
+from appraisals.selectors import signoff_state
+from appraisals.services.periods import period_finalize, period_review
+from appraisals.services.signoffs import branch_signoff
+from core.months import month_has_ended
 from core.urls import absolute_url
 from metrics.selectors import record_months
 from staff.models import Branch
@@ -11,7 +16,7 @@ from staff.models import Branch
 class Command(BaseCommand):
     help = (
         "Used by `make run`: loads the demo bank into an empty database, computes every month "
-        "with records that is not computed yet, and prints how to sign in."
+        "with records that has ended and is not computed yet, and prints how to sign in."
     )
 
     def handle(self, *args, **options):
@@ -20,19 +25,24 @@ class Command(BaseCommand):
             self.stdout.write("The database is empty: loading the demo bank (seed_demo)…")
             call_command("seed_demo", stdout=self.stdout)
         computed = set(Period.objects.exclude(status=PeriodStatus.DRAFT).values_list("month", flat=True))
-        months = [month for month in record_months() if month not in computed]
+        # Never the month still running (SCORING.md §6): it is computed after its last day.
+        months = [month for month in record_months() if month not in computed and month_has_ended(month)]
         for month in months:
             # In order: each month's rolling score reads the two before it (SCORING.md §5).
             call_command("compute_scorecards", f"{month:%Y-%m}", "--no-cascade", stdout=self.stdout)
         if seeded:
-            # As a bank would have it: every month but the latest is finalized, the latest
-            # waits for review.
-            for period in Period.objects.order_by("month")[: max(Period.objects.count() - 1, 0)]:
-                period_finalize(month=period.month)
+            # As a bank would have it: every month but the latest signed off by its branch heads,
+            # reviewed by hr and finalized by hr2 (four eyes); the latest waits for its sign-offs.
+            periods = list(Period.objects.filter(status=PeriodStatus.COMPUTED).order_by("month"))
+            signers = Q(username__startswith="head-") | Q(username__in=["hr", "hr2"])
+            users = {user.username: user for user in get_user_model().objects.filter(signers)}
+            for period in periods[:-1]:
+                self._close(period, users)
         latest = Period.objects.order_by("-month").first()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"LobbyStar 大堂之星 is ready at {absolute_url('/')}"))
-        self.stdout.write("  Sign in as HR:            hr / lobbystar-demo")
+        self.stdout.write("  Sign in as HR:            hr / lobbystar-demo  (reviews a month)")
+        self.stdout.write("  a second HR officer:      hr2 / lobbystar-demo (finalizes what hr reviewed)")
         self.stdout.write("  a branch head:            head-<sub-branch code> / lobbystar-demo")
         self.stdout.write("  a lobby manager:          <employee number> / lobbystar-demo")
         if latest:
@@ -40,3 +50,9 @@ class Command(BaseCommand):
                 f"  Latest month: {latest.label} ({latest.get_status_display()}), {latest.scorecard_count} scorecards"
             )
         self.stdout.write(f"  Admin: {absolute_url('/admin/')}   Health: {absolute_url('/healthz')}")
+
+    def _close(self, period: Period, users: dict) -> None:
+        for branch in signoff_state(period=period)["missing"]:
+            branch_signoff(period=period, branch=branch, user=users.get(f"head-{branch.code}"), note="已核对")
+        period_review(month=period.month, user=users["hr"])
+        period_finalize(month=period.month, user=users["hr2"])
