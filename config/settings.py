@@ -111,6 +111,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+# Import files (CONTRACT.md §1): larger files are refused whole; the console refuses larger uploads
+# before reading them, and checks uploads above IMPORT_BACKGROUND_MB in a background job.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200)
+IMPORT_BACKGROUND_MB = 5
+# Request bodies other than files stay small; uploaded files above 5 MB go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -23,8 +23,8 @@ from audit.services import change_record, field_changes
 from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
-from core.imports.files import read_table
-from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, rows_from_table
+from core.imports.files import max_bytes, read_table, too_large_error
+from core.imports.kinds import KINDS, LISTED_ERRORS, ImportContext, Plan, rows_from_table
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
@@ -39,14 +39,19 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
-    errors: list[RowError]
+    errors: list[RowError]  # the first LISTED_ERRORS of them
     batch_id: int
     seconds: float
     dry_run: bool = False
+    error_count: int = 0  # all of them
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def unlisted_errors(self) -> int:
+        return max(self.error_count - len(self.errors), 0)
 
     @property
     def summary(self) -> str:
@@ -54,13 +59,24 @@ class ImportResult:
 
 
 def _read_source(source, filename: str | None) -> tuple[bytes, str]:
+    """The file's bytes, never more than IMPORT_MAX_MB of them: a larger file is refused before
+    it is read (FileRejected)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return path.read_bytes(), filename or path.name
-    data = source.read()
+        if path.stat().st_size > max_bytes():
+            raise too_large_error()
+        with path.open("rb") as file:
+            return _read_limited(file), filename or path.name
+    return _read_limited(source), filename or Path(str(getattr(source, "name", "") or "upload")).name
+
+
+def _read_limited(file) -> bytes:
+    data = file.read(max_bytes() + 1)
     if isinstance(data, str):
         raise TypeError("open the file in binary mode ('rb')")
-    return data, filename or Path(str(getattr(source, "name", "") or "upload")).name
+    if len(data) > max_bytes():
+        raise too_large_error()
+    return data
 
 
 def import_file(
@@ -78,7 +94,11 @@ def import_file(
     if spec is None:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     started = time.perf_counter()
-    data, name = _read_source(source, filename)
+    name = filename or Path(str(source if isinstance(source, (str, Path)) else getattr(source, "name", ""))).name
+    try:
+        data, name = _read_source(source, filename)
+    except FileRejected as exc:
+        return _rejected_unread(kind, name or "upload", exc.errors, user=user, update=update, started=started)
     context = ImportContext(
         kind=kind,
         today=today or months.today(),
@@ -98,10 +118,10 @@ def import_file(
         del table
         row_count = len(rows) + rows.skipped
         plan = spec.prepare(rows, context)
-        errors = rows.errors()
+        errors, error_count = rows.errors(LISTED_ERRORS), rows.error_count()
         del rows  # the plan keeps what it writes; the cells can go
     except FileRejected as exc:
-        errors = exc.errors
+        errors, error_count = exc.errors, len(exc.errors)
     batch_fields["rows"] = row_count
     if errors:
         plan = Plan()  # a rejected file changes nothing
@@ -123,13 +143,15 @@ def import_file(
             # Another import stored some of the same rows between our check and our write.
             batch, plan = None, Plan()
             errors = [RowError(1, "-", f"the database refused the rows, nothing was written ({exc}); try again")]
+            error_count = 1
     if batch is None:
         batch = ImportBatch.objects.create(
             outcome=ImportBatch.Outcome.REJECTED if errors else ImportBatch.Outcome.DRY_RUN,
             created=plan.created,
             updated=plan.updated,
             unchanged=plan.unchanged,
-            errors=[error.as_dict() for error in errors[:STORED_ERRORS]],
+            errors=[error.as_dict() for error in errors[:LISTED_ERRORS]],
+            error_count=error_count if errors else 0,
             seconds=time.perf_counter() - started,
             **batch_fields,
         )
@@ -139,10 +161,36 @@ def import_file(
         created=plan.created,
         updated=plan.updated,
         unchanged=plan.unchanged,
-        errors=errors,
+        errors=errors[:LISTED_ERRORS],
         batch_id=batch.pk,
         seconds=time.perf_counter() - started,
         dry_run=dry_run,
+        error_count=error_count if errors else 0,
+    )
+
+
+def _rejected_unread(kind: str, name: str, errors: list[RowError], *, user, update: bool, started: float):
+    """A file refused before it was read (too large): recorded like any rejected file."""
+    batch = ImportBatch.objects.create(
+        kind=kind,
+        filename=name[:255],
+        update_mode=update,
+        user=user,
+        outcome=ImportBatch.Outcome.REJECTED,
+        errors=[error.as_dict() for error in errors],
+        error_count=len(errors),
+        seconds=time.perf_counter() - started,
+    )
+    return ImportResult(
+        kind=kind,
+        rows=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        errors=errors,
+        batch_id=batch.pk,
+        seconds=time.perf_counter() - started,
+        error_count=len(errors),
     )
 
 
