@@ -27,6 +27,8 @@ document.addEventListener("DOMContentLoaded", function () {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        var bar = job.querySelector(".progress > div");
+        if (bar && data.total) bar.style.width = Math.max(5, Math.round((100 * data.done) / data.total)) + "%";
         if (data.state === "done" || data.state === "failed") {
           window.clearInterval(timer);
           window.location.reload();
