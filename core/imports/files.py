@@ -14,8 +14,10 @@ import codecs
 import datetime
 import io
 import re
+import struct
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -404,6 +406,24 @@ def _date_text(serial: str, date1904: bool) -> str:
         return _number_text(serial)
 
 
+# What a damaged or crafted zip or XML raises on the way (a bad deflate stream, a bad CRC,
+# a password, a truncated part, an index out of range).
+_UNREADABLE = (
+    _Unreadable,
+    ElementTree.ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    KeyError,
+    IndexError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def _read_xlsx(data: bytes) -> Table:
     try:
         return _read_sheet(_Workbook(data))
@@ -411,8 +431,8 @@ def _read_xlsx(data: bytes) -> Table:
         raise _whole_file_error(
             _("XLSX 文件解压后大得异常（疑似压缩炸弹），拒绝读取；请另存为普通的 XLSX 或 CSV。")
         ) from None
-    except (_Unreadable, ElementTree.ParseError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise _whole_file_error(f"{_NOT_READABLE}: the workbook cannot be read ({exc})") from None
+    except _UNREADABLE as exc:
+        raise _whole_file_error(f"{_NOT_READABLE}: the workbook cannot be read ({str(exc)[:200]})") from None
 
 
 def _read_sheet(book: _Workbook) -> Table:
