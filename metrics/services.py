@@ -27,7 +27,7 @@ from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
 from core.imports.files import max_bytes, read_table, too_large_error
-from core.imports.kinds import KINDS, LISTED_ERRORS, ImportContext, Plan, rows_from_table
+from core.imports.kinds import KINDS, LISTED_ERRORS, ImportContext, Plan, header_filter, rows_from_table
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
@@ -119,7 +119,7 @@ def import_file(
     plan, row_count = Plan(), 0
     try:
         step(0, 4)
-        table = read_table(data, name)
+        table = read_table(data, name, keep=header_filter(spec))
         del data  # a million rows: the bytes can go once they are cells
         step(1, 4)
         rows = rows_from_table(table, spec)

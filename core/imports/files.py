@@ -18,6 +18,7 @@ import struct
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -92,20 +93,23 @@ def _nul_error() -> FileRejected:
     return _whole_file_error(_("文件中含有 NUL 字节（二进制数据），不是 CSV 或 XLSX 表格。"))
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Reads CSV or the first sheet of an XLSX, every cell as text; refuses anything else."""
+def read_table(data: bytes, filename: str = "", keep: Callable[[str], bool] | None = None) -> Table:
+    """Reads CSV or the first sheet of an XLSX, every cell as text; refuses anything else.
+
+    `keep(header text)` says which columns to read (all when None): the kind's own columns, so
+    a file padded with columns nobody reads costs nothing to hold (the header is kept whole)."""
     if len(data) > max_bytes():
         raise too_large_error()
     if not data.strip():
         raise _whole_file_error("the file is empty")
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
+        return _read_xlsx(data, keep)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise _whole_file_error(f"{_NOT_READABLE}: it is named .xlsx but is not an Excel workbook")
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
             raise _whole_file_error(f"{_NOT_READABLE}: it looks like {what}; save it as .xlsx or CSV")
-    return _read_csv(data)
+    return _read_csv(data, keep)
 
 
 # ─── CSV ──────────────────────────────────────────────────────────────────────────────────
@@ -172,28 +176,39 @@ def _check_csv_shape(data: bytes) -> None:
 _SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, keep: Callable[[str], bool] | None) -> Table:
     _check_csv_shape(data)
     encoding = _encoding_of(data)
     if b"\x00" in data:
         # PostgreSQL would cut a text at its NUL; no table a person makes holds one.
         raise _nul_error()
+    options = dict(
+        encoding=encoding,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        on_bad_lines="warn",
+        engine="c",
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            frame = pd.read_csv(
-                io.BytesIO(data),
-                encoding=encoding,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                on_bad_lines="warn",
-                engine="c",
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise _whole_file_error(f"{_NOT_READABLE}: {exc}".strip()) from None
+            # In slices, keeping only the columns wanted: a file of 200 columns nobody reads
+            # costs the slice, not the file. (usecols would do it too, but then pandas no longer
+            # tells of rows with more cells than the header.)
+            header, kept, frames = None, None, []
+            for chunk in pd.read_csv(io.BytesIO(data), chunksize=50_000, **options):
+                if header is None:
+                    header = [str(cell) for cell in chunk.iloc[0].tolist()]
+                    if chunk.shape[1] > MAX_COLUMNS:
+                        raise _too_many_columns()
+                    kept = [i for i, name in enumerate(header) if keep is None or keep(name)]
+                frames.append(chunk[kept])
+            frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+            raise _whole_file_error(f"{_NOT_READABLE}: {str(exc)[:200]}".strip()) from None
     # Rows with more cells than the header are skipped by the parser: report them, and
     # shift the numbers of the rows after them so every row keeps its own number.
     long_rows = [
@@ -201,9 +216,6 @@ def _read_csv(data: bytes) -> Table:
         for warning in caught
         for line, expected, saw in _SKIPPED.findall(str(warning.message))
     ]
-    if frame.shape[1] > MAX_COLUMNS:
-        raise _too_many_columns()
-    header = [str(cell) for cell in frame.iloc[0].tolist()]
     cells = frame.iloc[1:].reset_index(drop=True)
     numbers = np.arange(2, len(cells) + 2)
     for line, _expected, _saw in sorted(long_rows):
@@ -424,9 +436,9 @@ _UNREADABLE = (
 )
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, keep: Callable[[str], bool] | None) -> Table:
     try:
-        return _read_sheet(_Workbook(data))
+        return _read_sheet(_Workbook(data), keep)
     except _ZipBomb:
         raise _whole_file_error(
             _("XLSX 文件解压后大得异常（疑似压缩炸弹），拒绝读取；请另存为普通的 XLSX 或 CSV。")
@@ -435,13 +447,17 @@ def _read_xlsx(data: bytes) -> Table:
         raise _whole_file_error(f"{_NOT_READABLE}: the workbook cannot be read ({str(exc)[:200]})") from None
 
 
-def _read_sheet(book: _Workbook) -> Table:
+_NOTHING_KEPT: dict[int, str] = {}
+
+
+def _read_sheet(book: _Workbook, keep: Callable[[str], bool] | None) -> Table:
     sheet = book.first_sheet()
     strings = book.shared_strings()
     date_styles = book.date_styles()
     rows: list[tuple[int, dict[int, str]]] = []  # only the rows that hold something
     row_number = column = width = 0
     values: dict[int, str] = {}
+    kept: set[int] | None = None  # the columns read, once the header (row 1) is known
     row_element = sheet_data = None
     kind = style = ""
     for event, element in book.parse(sheet):
@@ -472,15 +488,21 @@ def _read_sheet(book: _Workbook) -> Table:
                 if "\x00" in text:
                     raise _nul_error()
                 values[column] = text
-                width = max(width, column)
+                if row_number == 1:
+                    width = max(width, column)
             if row_element is not None:
                 row_element.clear()  # its cells are read; keep memory flat on a long row
         elif tag == "row":
+            if keep is not None and kept is None:
+                header = values if row_number == 1 else {}
+                kept = {number for number, text in header.items() if keep(text)}
             if values:
+                if row_number > 1 and kept is not None:
+                    values = {number: text for number, text in values.items() if number in kept} or _NOTHING_KEPT
                 rows.append((row_number, values))
             if sheet_data is not None:
                 sheet_data.clear()
-    return _table_from_rows(rows, width)
+    return _table_from_rows(rows, width, kept)
 
 
 def _cell_text(element, kind: str, style: str, strings: list[str], date_styles: set[int], date1904: bool) -> str:
@@ -506,15 +528,21 @@ def _cell_text(element, kind: str, style: str, strings: list[str], date_styles: 
     return _number_text(value)
 
 
-def _table_from_rows(rows: list[tuple[int, dict[int, str]]], width: int) -> Table:
+def _table_from_rows(rows: list[tuple[int, dict[int, str]]], width: int, kept: set[int] | None) -> Table:
+    """The header (row 1) whole; of the data rows, the kept columns, labelled by their place."""
     if not rows:
         raise _whole_file_error("the file is empty")
     header_values = rows[0][1] if rows[0][0] == 1 else {}
     data_rows = rows[1:] if rows[0][0] == 1 else rows
     header = [header_values.get(column, "") for column in range(1, width + 1)]
-    texts = [[values.get(column, "") for column in range(1, width + 1)] for _number, values in data_rows]
-    cells = pd.DataFrame(texts, columns=range(width), dtype=object)
-    if not texts:
-        cells = pd.DataFrame({column: pd.Series([], dtype=object) for column in range(width)})
+    if kept is None:
+        kept = set(range(1, max([width, *(max(values, default=0) for _number, values in data_rows)]) + 1))
+    cells = pd.DataFrame(
+        {
+            column - 1: pd.Series([values.get(column, "") for _number, values in data_rows], dtype=object)
+            for column in sorted(kept)
+        },
+        index=pd.RangeIndex(len(data_rows)),
+    )
     numbers = np.array([number for number, _values in data_rows], dtype=np.int64)
     return Table(header, cells, numbers)

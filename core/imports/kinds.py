@@ -134,17 +134,34 @@ class Rows:
         return [RowError(int(row_numbers[i]), names[i], str(texts[i])) for i in sequence.tolist()]
 
 
-def rows_from_table(table: Table, spec: KindSpec) -> Rows:
-    """Maps the header to the kind's columns (English names case-insensitive, Chinese names
-    exact, both trimmed; unknown columns ignored) and keeps the rows that hold anything."""
+def _columns_by_header(spec: KindSpec) -> Callable[[str], Column | None]:
+    """The kind's column a header cell names: English names case-insensitive, Chinese names
+    exact, both trimmed; None for a column the kind does not know."""
     by_header = {}
     for column in spec.columns:
         by_header[column.name.lower()] = column
         by_header[column.chinese] = column
+
+    def column_of(raw) -> Column | None:
+        name = str(raw).strip().lstrip("\ufeff").strip()
+        return by_header.get(name) or by_header.get(name.lower())
+
+    return column_of
+
+
+def header_filter(spec: KindSpec) -> Callable[[str], bool]:
+    """Which columns of a file `read_table` needs to read for this kind."""
+    column_of = _columns_by_header(spec)
+    return lambda raw: column_of(raw) is not None
+
+
+def rows_from_table(table: Table, spec: KindSpec) -> Rows:
+    """Maps the header to the kind's columns (unknown columns ignored) and keeps the rows that
+    hold anything."""
+    column_of = _columns_by_header(spec)
     positions: dict[str, list[int]] = {}
     for i, raw in enumerate(table.header):
-        name = str(raw).strip().lstrip("\ufeff").strip()
-        column = by_header.get(name) or by_header.get(name.lower())
+        column = column_of(raw)
         if column:
             positions.setdefault(column.name, []).append(i)
     errors = []

@@ -90,3 +90,10 @@ def test_fifty_thousand_bad_rows_print_the_first_hundred_and_the_count(bank):
     assert "共 50000 处" in run.err
     assert len(run.err) < 20_000
     assert bank.count("metrics_importbatch") >= 1
+
+
+def test_a_csv_of_200_columns_up_to_import_max_mb_is_read_in_bounded_memory(bank):
+    header = HEADER + "," * (200 - len(hostile.DEPOSITS_HEADER)) + "\n"
+    content = header.encode() + b"," * 199 + b"\nD1,2026-03-02,A001,C1,x,\n" + (b"," * 199 + b"\n") * 940_000
+    assert 170 * 2**20 < len(content) < 200 * 2**20
+    assert_refused(bank, bank.import_file("padded.csv", content), "row 3, column amount: x is not an amount")
