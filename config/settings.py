@@ -116,9 +116,12 @@ MEDIA_URL = "/media/"
 # before reading them, and checks uploads above IMPORT_BACKGROUND_MB in a background job.
 IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200)
 IMPORT_BACKGROUND_MB = 5
-# Request bodies other than files stay small; uploaded files above 5 MB go to a temporary file.
+# Request bodies other than files stay small. Uploaded files are held in memory, never in a
+# temporary file: an import file holds customer numbers, which never touch the disk in clear
+# (the console stores a pending upload encrypted). Larger bodies are refused before reading.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = (IMPORT_MAX_MB + 1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

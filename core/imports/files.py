@@ -159,7 +159,8 @@ def _looks_binary(text: str) -> bool:
 def _check_csv_shape(data: bytes) -> None:
     """Counts the header's cells and the lines before pandas does: pandas makes a column for
     every header cell and a row for every line, whatever they cost."""
-    if data.count(b"\n", 0, len(data) - 1) > MAX_ROWS:
+    # pandas ends a line at \n, \r\n or a lone \r: count whichever there are more of.
+    if max(data.count(b"\n", 0, len(data) - 1), data.count(b"\r", 0, len(data) - 1)) > MAX_ROWS:
         raise _too_many_rows()
     end = data.find(b"\n")
     first_line = data if end < 0 else data[:end]

@@ -53,6 +53,8 @@ def test_it_refuses_a_csv_whose_header_has_a_million_columns(bank):
 def test_it_refuses_a_csv_of_more_than_two_million_rows(bank):
     content = f"{HEADER}\n{GOOD_ROW}\n".encode() + b"\n" * 2_000_001
     assert_refused(bank, bank.import_file("long.csv", content), "超过 2,000,000 行")
+    content = f"{HEADER}\r{GOOD_ROW}\r".encode() + b"\r" * 2_000_001  # old Mac line ends
+    assert_refused(bank, bank.import_file("long.csv", content), "超过 2,000,000 行")
 
 
 def test_it_refuses_a_nul_byte_after_the_first_64_kib(bank):

@@ -5,6 +5,7 @@ customer number in clear on disk; the check page lists the first 100 bad rows an
 import os
 import time
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -54,6 +55,16 @@ class SizeLimitTests(UploadTestCase):
 
 
 class PendingFileTests(UploadTestCase):
+    def test_a_large_upload_is_held_in_memory_never_in_a_temporary_file_in_clear(self):
+        content = HEADER + "".join(f"Y{i},2026-10-02,E001,{SECRET}{i},20000\n" for i in range(200_000))
+        self.assertGreater(len(content), 6 * 1024 * 1024)
+        refused = AssertionError("the upload went to a temporary file")
+        with mock.patch("django.core.files.uploadedfile.TemporaryUploadedFile.__init__", side_effect=refused):
+            response = self.upload(content)
+        self.assertEqual(response.status_code, 302)
+        (stored,) = self.stored_files()
+        self.assertNotIn(SECRET.encode(), stored.read_bytes())
+
     def test_a_pending_upload_holds_no_customer_number_in_clear_and_goes_after_confirmation(self):
         response = self.upload(HEADER + f"X1,2026-10-02,E001,{SECRET},20000\n")
         files = self.stored_files()
