@@ -127,6 +127,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+# Import files (CONTRACT.md §1): larger files are refused whole; the console refuses larger uploads
+# before reading them, and checks uploads above IMPORT_BACKGROUND_MB in a background job.
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 200)
+IMPORT_BACKGROUND_MB = 5
+# Request bodies other than files stay small. Uploaded files are held in memory, never in a
+# temporary file: an import file holds customer numbers, which never touch the disk in clear
+# (the console stores a pending upload encrypted). Larger bodies are refused before reading.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = (IMPORT_MAX_MB + 1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -65,7 +65,7 @@ COMMON_COLUMNS = (
     Column("date", "日期", Date(), required=True),
     Column("employee_no", "员工编号", Text(), required=True),
 )
-CUSTOMER_COLUMN = Column("customer_ref", "客户号", Text(), required=True)
+CUSTOMER_COLUMN = Column("customer_ref", "客户号", Text(64), required=True)
 
 # Which file column a stored field is shown as in messages, and fields shown only as "changed".
 _COLUMN_OF_FIELD = {"staff": "employee_no", "customer_hash": "customer_ref"}

@@ -23,7 +23,8 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(_("新增"), default=0)
     updated = models.PositiveIntegerField(_("更新"), default=0)
     unchanged = models.PositiveIntegerField(_("未变"), default=0)
-    errors = models.JSONField(_("错误"), default=list, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)  # the first LISTED_ERRORS of them
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
     outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices)
     update_mode = models.BooleanField(_("允许更新"), default=False)
     user = models.ForeignKey(

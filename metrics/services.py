@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
+import os
+import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -15,7 +19,6 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from audit.models import Change
@@ -23,8 +26,16 @@ from audit.services import change_record, field_changes
 from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
-from core.imports.files import read_table
-from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, finalized_message, rows_from_table
+from core.imports.files import max_bytes, read_table, too_large_error
+from core.imports.kinds import (
+    KINDS,
+    LISTED_ERRORS,
+    ImportContext,
+    Plan,
+    finalized_message,
+    header_filter,
+    rows_from_table,
+)
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
@@ -39,14 +50,19 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
-    errors: list[RowError]
+    errors: list[RowError]  # the first LISTED_ERRORS of them
     batch_id: int
     seconds: float
     dry_run: bool = False
+    error_count: int = 0  # all of them
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def unlisted_errors(self) -> int:
+        return max(self.error_count - len(self.errors), 0)
 
     @property
     def summary(self) -> str:
@@ -54,13 +70,24 @@ class ImportResult:
 
 
 def _read_source(source, filename: str | None) -> tuple[bytes, str]:
+    """The file's bytes, never more than IMPORT_MAX_MB of them: a larger file is refused before
+    it is read (FileRejected)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
-        return path.read_bytes(), filename or path.name
-    data = source.read()
+        if path.stat().st_size > max_bytes():
+            raise too_large_error()
+        with path.open("rb") as file:
+            return _read_limited(file), filename or path.name
+    return _read_limited(source), filename or Path(str(getattr(source, "name", "") or "upload")).name
+
+
+def _read_limited(file) -> bytes:
+    data = file.read(max_bytes() + 1)
     if isinstance(data, str):
         raise TypeError("open the file in binary mode ('rb')")
-    return data, filename or Path(str(getattr(source, "name", "") or "upload")).name
+    if len(data) > max_bytes():
+        raise too_large_error()
+    return data
 
 
 def import_file(
@@ -72,13 +99,20 @@ def import_file(
     dry_run: bool = False,
     update: bool = False,
     today: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Imports one file whole or not at all (CONTRACT.md §1) and records the run as an ImportBatch."""
+    """Imports one file whole or not at all (CONTRACT.md §1) and records the run as an ImportBatch.
+    `progress(done, total)`, when given, hears of each step (read, mapped, checked, done)."""
+    step = progress or (lambda done, total: None)
     spec = KINDS.get(kind)
     if spec is None:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     started = time.perf_counter()
-    data, name = _read_source(source, filename)
+    name = filename or Path(str(source if isinstance(source, (str, Path)) else getattr(source, "name", ""))).name
+    try:
+        data, name = _read_source(source, filename)
+    except FileRejected as exc:
+        return _rejected_unread(kind, name or "upload", exc.errors, user=user, update=update, started=started)
     context = ImportContext(
         kind=kind,
         today=today or months.today(),
@@ -92,16 +126,20 @@ def import_file(
     )
     plan, row_count = Plan(), 0
     try:
-        table = read_table(data, name)
+        step(0, 4)
+        table = read_table(data, name, keep=header_filter(spec))
         del data  # a million rows: the bytes can go once they are cells
+        step(1, 4)
         rows = rows_from_table(table, spec)
         del table
+        step(2, 4)
         row_count = len(rows) + rows.skipped
         plan = spec.prepare(rows, context)
-        errors = rows.errors()
+        step(3, 4)
+        errors, error_count = rows.errors(LISTED_ERRORS), rows.error_count()
         del rows  # the plan keeps what it writes; the cells can go
     except FileRejected as exc:
-        errors = exc.errors
+        errors, error_count = exc.errors, len(exc.errors)
     batch_fields["rows"] = row_count
     if errors:
         plan = Plan()  # a rejected file changes nothing
@@ -128,16 +166,19 @@ def import_file(
             # Another import stored some of the same rows between our check and our write.
             batch, plan = None, Plan()
             errors = [RowError(1, "-", f"the database refused the rows, nothing was written ({exc}); try again")]
+            error_count = 1
         except MonthFinalizedMeanwhile as exc:
             batch, plan = None, Plan()
             errors = [RowError(1, "-", str(exc))]
+            error_count = 1
     if batch is None:
         batch = ImportBatch.objects.create(
             outcome=ImportBatch.Outcome.REJECTED if errors else ImportBatch.Outcome.DRY_RUN,
             created=plan.created,
             updated=plan.updated,
             unchanged=plan.unchanged,
-            errors=[error.as_dict() for error in errors[:STORED_ERRORS]],
+            errors=[error.as_dict() for error in errors[:LISTED_ERRORS]],
+            error_count=error_count if errors else 0,
             seconds=time.perf_counter() - started,
             **batch_fields,
         )
@@ -147,10 +188,36 @@ def import_file(
         created=plan.created,
         updated=plan.updated,
         unchanged=plan.unchanged,
-        errors=errors,
+        errors=errors[:LISTED_ERRORS],
         batch_id=batch.pk,
         seconds=time.perf_counter() - started,
         dry_run=dry_run,
+        error_count=error_count if errors else 0,
+    )
+
+
+def _rejected_unread(kind: str, name: str, errors: list[RowError], *, user, update: bool, started: float):
+    """A file refused before it was read (too large): recorded like any rejected file."""
+    batch = ImportBatch.objects.create(
+        kind=kind,
+        filename=name[:255],
+        update_mode=update,
+        user=user,
+        outcome=ImportBatch.Outcome.REJECTED,
+        errors=[error.as_dict() for error in errors],
+        error_count=len(errors),
+        seconds=time.perf_counter() - started,
+    )
+    return ImportResult(
+        kind=kind,
+        rows=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        errors=errors,
+        batch_id=batch.pk,
+        seconds=time.perf_counter() - started,
+        error_count=len(errors),
     )
 
 
@@ -166,16 +233,32 @@ def import_kinds() -> list[tuple[str, str]]:
     return [(name, spec.label) for name, spec in KINDS.items()]
 
 
+# A check waits this long for its confirmation; then its stored upload is removed.
+PENDING_HOURS = 24
+
+
+def _upload_cipher():
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from django.utils.crypto import salted_hmac
+
+    return AESGCM(salted_hmac("metrics.services.import_upload", "pending upload", algorithm="sha256").digest())
+
+
 def import_upload_store(*, uploaded) -> str:
-    """Keeps an uploaded file under MEDIA_ROOT/imports/ between the dry run and the confirmation;
-    returns its path relative to MEDIA_ROOT."""
+    """Keeps an uploaded file between its check and its confirmation, under MEDIA_ROOT/imports/,
+    encrypted (AES-GCM under a key derived from SECRET_KEY): it holds customer numbers, which are
+    never kept in clear (CONTRACT.md §1). Returns its path relative to MEDIA_ROOT. Pending files
+    left longer than PENDING_HOURS are removed first."""
+    import_uploads_expire()
+    if uploaded.size > max_bytes():
+        raise RecordError(too_large_error().errors[0].message)
+    data = b"".join(uploaded.chunks())
     folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
-    name = get_valid_filename(Path(uploaded.name).name) or "upload"
-    with open(folder / name, "wb") as target:
-        for chunk in uploaded.chunks():
-            target.write(chunk)
-    return str((folder / name).relative_to(settings.MEDIA_ROOT))
+    nonce = os.urandom(12)
+    path = folder / "upload.bin"
+    path.write_bytes(nonce + _upload_cipher().encrypt(nonce, data, None))
+    return str(path.relative_to(settings.MEDIA_ROOT))
 
 
 def _stored(relative: str) -> Path:
@@ -186,18 +269,56 @@ def _stored(relative: str) -> Path:
     return path
 
 
-def import_check(*, kind: str, stored: str, filename: str, update: bool, user):
-    """The dry run: checks every row, writes nothing but the ImportBatch that records the check."""
-    return import_file(kind, _stored(stored), filename=filename, user=user, dry_run=True, update=update)
+def _stored_bytes(relative: str) -> io.BytesIO:
+    from cryptography.exceptions import InvalidTag
+
+    sealed = _stored(relative).read_bytes()
+    try:
+        return io.BytesIO(_upload_cipher().decrypt(sealed[:12], sealed[12:], None))
+    except (InvalidTag, ValueError):
+        import_upload_discard(stored=relative)
+        raise RecordError(_("上传的文件已不存在，请重新上传。")) from None
+
+
+def import_upload_discard(*, stored: str) -> None:
+    """Removes a stored upload (after its confirmation, its rejection, or its expiry)."""
+    try:
+        path = _stored(stored)
+    except RecordError:
+        return
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def import_uploads_expire(*, hours: int = PENDING_HOURS) -> int:
+    """Removes stored uploads older than `hours`; returns how many."""
+    root = Path(settings.MEDIA_ROOT) / "imports"
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - hours * 3600
+    expired = [folder for folder in root.iterdir() if folder.is_dir() and folder.stat().st_mtime < cutoff]
+    for folder in expired:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(expired)
+
+
+def import_check(*, kind: str, stored: str, filename: str, update: bool, user, progress=None):
+    """The dry run: checks every row, writes nothing but the ImportBatch that records the check.
+    A file with errors cannot be confirmed, so its stored copy goes at once."""
+    result = import_file(
+        kind, _stored_bytes(stored), filename=filename, user=user, dry_run=True, update=update, progress=progress
+    )
+    if not result.ok:
+        import_upload_discard(stored=stored)
+    return result
 
 
 def import_confirm(*, kind: str, stored: str, filename: str, update: bool, user):
-    """Imports the checked file whole or not at all; the stored copy is removed after success."""
-    path = _stored(stored)
-    result = import_file(kind, path, filename=filename, user=user, dry_run=False, update=update)
-    if result.ok:
-        path.unlink(missing_ok=True)
-    return result
+    """Imports the checked file whole or not at all; the stored copy is removed either way."""
+    source = _stored_bytes(stored)
+    try:
+        return import_file(kind, source, filename=filename, user=user, dry_run=False, update=update)
+    finally:
+        import_upload_discard(stored=stored)
 
 
 # ─── one record by hand ─────────────────────────────────────────────────────────────────

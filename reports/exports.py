@@ -6,6 +6,7 @@ table the product hands out shares one contract (CONTRACT.md §3).
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -42,8 +43,8 @@ class TabularExport:
     def _csv(self) -> bytes:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.header())
-        writer.writerows(self.rows())
+        writer.writerow([_csv_cell(cell) for cell in self.header()])
+        writer.writerows([_csv_cell(cell) for cell in row] for row in self.rows())
         return buffer.getvalue().encode("utf-8")
 
     def _xlsx(self) -> bytes:
@@ -51,23 +52,47 @@ class TabularExport:
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(self.identifier[:31])
-        sheet.append(self.header())
+        sheet.append([_xlsx_cell(sheet, cell) for cell in self.header()])
         for row in self.rows():
-            sheet.append([_xlsx_cell(cell) for cell in row])
+            sheet.append([_xlsx_cell(sheet, cell) for cell in row])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
 
 
-def _xlsx_cell(text: str):
-    """Numbers become numbers in the workbook (so Excel can sum them); everything else text."""
-    if text in ("", "true", "false") or not text[:1].lstrip("-").isdigit():
-        return text
-    try:
+# A cell that starts with one of these is read as a formula by Excel and its kin (OWASP, "CSV
+# injection"): a staff name =HYPERLINK("http://x","y") would become a live link.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")  # "007" is a code, not a number
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.fullmatch(text))
+
+
+def neutralised(text: str) -> str:
+    """A text cell as it may leave the product: a leading =, +, -, @, tab or CR is prefixed with a
+    single quote, so no spreadsheet takes it for a formula. Numbers (-3.50 too) stay as they are."""
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _csv_cell(text: str) -> str:
+    return neutralised(text)
+
+
+def _xlsx_cell(sheet, text: str):
+    """Numbers become numbers in the workbook (so Excel can sum them); everything else is a text
+    cell (type 's', never a formula openpyxl guessed from a leading "=")."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if text not in ("", "true", "false") and _is_number(text):
         number = Decimal(text)
-    except ArithmeticError:
-        return text
-    return int(number) if "." not in text else float(number)
+        return int(number) if "." not in text else float(number)
+    cell = WriteOnlyCell(sheet, value=neutralised(text))
+    cell.data_type = "s"
+    return cell
 
 
 SCORECARD_COLUMNS = [

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.imports.files import max_bytes, too_large_error
 from metrics.models import RECORD_MODELS
 from staff.models import Staff
 
@@ -23,6 +24,8 @@ class ImportUploadForm(forms.Form):
         uploaded = self.cleaned_data["file"]
         if not uploaded.name.lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError(_("只接受 CSV 或 XLSX 文件。"))
+        if uploaded.size > max_bytes():
+            raise forms.ValidationError(too_large_error().errors[0].message)
         return uploaded
 
 

@@ -43,6 +43,11 @@ def parse_unique(cells: pd.Series, parse_one: Callable[[str], tuple[Any, str]]) 
     return pd.Series(values[codes], index=cells.index), pd.Series(messages[codes], index=cells.index)
 
 
+def shorten(text: str, length: int = 40) -> str:
+    """A cell's text as a message quotes it: at most `length` characters."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 class Text:
     """Any text, trimmed; optionally at most `max_length` characters."""
 
@@ -56,7 +61,7 @@ class Text:
         if self.max_length:
             too_long = cells.str.len() > self.max_length
             if too_long.any():
-                messages[too_long] = f"is longer than {self.max_length} characters: " + cells[too_long]
+                messages[too_long] = f"is longer than {self.max_length} characters: " + cells[too_long].map(shorten)
         return cells, messages
 
 
@@ -82,7 +87,9 @@ class Email(Text):
         return values, messages
 
 
-_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+# A date only: "2026-11-02T00:00" names a moment, not a day, and is refused (an XLSX date cell
+# arrives as YYYY-MM-DD whatever its time part).
+_DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
 
 
 def parse_date_text(text: str) -> tuple[datetime.date | None, str]:

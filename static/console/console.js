@@ -23,7 +23,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var job = document.querySelector("[data-job-poll]");
   if (!job) return;
   var url = job.getAttribute("data-job-poll");
-  var bar = job.querySelector("[data-job-bar]");
+  var bar = job.querySelector("[data-job-bar]") || job.querySelector(".progress > div");
   var progress = job.querySelector("[data-job-progress]");
   var count = job.querySelector("[data-job-count]");
   var state = job.querySelector("[data-job-state]");
@@ -32,8 +32,9 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (response) { return response.json(); })
       .then(function (data) {
         // The bar moves with each poll; the page reloads once the job has ended, to show its outcome.
-        if (bar) bar.style.width = data.percent + "%";
-        if (progress) progress.setAttribute("aria-valuenow", data.percent);
+        var percent = data.percent !== undefined ? data.percent : (data.total ? Math.round((100 * data.done) / data.total) : 0);
+        if (bar) bar.style.width = Math.max(5, percent) + "%";
+        if (progress) progress.setAttribute("aria-valuenow", percent);
         if (state) state.textContent = data.state_label;
         if (count && data.total > 1) {
           count.textContent = data.done + " / " + data.total;

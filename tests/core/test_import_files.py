@@ -185,11 +185,13 @@ class AllOrNothingTests(FileTestCase):
             ],
         )
 
-    def test_the_batch_keeps_the_first_thousand_errors_and_the_result_all_of_them(self):
+    def test_the_result_and_the_batch_list_the_first_hundred_errors_and_count_them_all(self):
         rows = self.deposits(*[[f"D{i}", "2026-03-02", "A001", "C", "x", ""] for i in range(1200)])
         result = self.run_import("deposits", rows)
-        self.assertEqual(len(result.errors), 1200)
-        self.assertEqual(len(ImportBatch.objects.get(pk=result.batch_id).errors), 1000)
+        self.assertEqual((len(result.errors), result.error_count, result.unlisted_errors), (100, 1200, 1100))
+        self.assertEqual([error.row for error in result.errors[:3]], [2, 3, 4])
+        batch = ImportBatch.objects.get(pk=result.batch_id)
+        self.assertEqual((len(batch.errors), batch.error_count), (100, 1200))
 
     def test_deleting_a_batch_keeps_its_records(self):
         result = self.run_import("deposits", self.deposits(["D1", "2026-03-02", "A001", "C1", "10", ""]))

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core.imports.kinds import KINDS
 from metrics.services import import_file
@@ -26,9 +27,15 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         result = import_file(kind, path, dry_run=dry_run, update=update)
         if not result.ok:
+            # The first LISTED_ERRORS bad rows, then how many there are in all (CONTRACT.md §1).
             for error in result.errors:
                 self.stderr.write(str(error))
+            if result.unlisted_errors:
+                self.stderr.write(
+                    _("……另有 %(more)d 处错误未列出，共 %(count)d 处。")
+                    % {"more": result.unlisted_errors, "count": result.error_count}
+                )
             raise CommandError(
-                f"{path.name} rejected: {len(result.errors)} error(s); nothing was written", returncode=1
+                f"{path.name} rejected: {result.error_count} error(s); nothing was written", returncode=1
             )
         self.stdout.write(result.summary + (" (dry run: nothing written)" if dry_run else ""))
