@@ -13,8 +13,9 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisals.models import Job, Period
+from appraisals.models import Job, Period, Simulation
 from appraisals.services.periods import period_compute
+from appraisals.services.simulations import simulation_run
 from appraisals.services.writeups import writeups_generate
 
 JobWork = Callable[[Job, Period], str]
@@ -94,5 +95,16 @@ def _writeups(job: Job, period: Period) -> str:
     }
 
 
+def _simulate(job: Job, period: Period | None) -> str:
+    simulation = Simulation.objects.select_related("scheme").get(pk=job.params["simulation"])
+    simulation = simulation_run(simulation=simulation, progress=JobProgress(job.pk))
+    return _("已模拟 %(first)s 至 %(last)s，共 %(rows)d 行对比结果。") % {
+        "first": f"{simulation.first:%Y-%m}",
+        "last": f"{simulation.last:%Y-%m}",
+        "rows": simulation.row_count,
+    }
+
+
 job_kind_register("compute", _compute)
 job_kind_register("writeups", _writeups)
+job_kind_register("simulate", _simulate)

@@ -1,0 +1,270 @@
+"""What-if: a scheme applied to computed months, writing nothing to the real results.
+
+The engine runs exactly as for real — the same `compute_scorecards` on the same inputs
+(`selectors.engine_inputs`) — with another scheme. Months run in order: a simulated month's
+rolling score reads the simulated scores of the earlier simulated months and the stored
+scorecards of the months before the first one (CONTRACT.md §2, `simulate_scheme`). Nothing
+here writes a scorecard, a flag, a case or a change; the comparison is kept on a `Simulation`.
+"""
+
+import csv
+import datetime
+import gzip
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisals import selectors
+from appraisals.models import Period, PeriodStatus, Scheme, Scorecard, Simulation
+from appraisals.scoring import Scheme as SchemeData
+from appraisals.scoring import compute_scorecards
+from core.errors import LobbyStarError
+from core.months import month_add
+from staff.models import Staff
+
+# The CSV of `simulate_scheme` (CONTRACT.md §2), in this order.
+SIMULATION_COLUMNS = [
+    "period",
+    "employee_no",
+    "name",
+    "peer_group",
+    "score_before",
+    "score_after",
+    "grade_before",
+    "grade_after",
+    "rank_before",
+    "rank_after",
+    "bottom_flag_before",
+    "bottom_flag_after",
+]
+# What the stored table keeps besides: who, where (for a branch head's subtree), and exemption.
+_STORED_COLUMNS = SIMULATION_COLUMNS + ["staff_id", "branch_path", "exempt_before", "exempt_after"]
+COMPUTED_STATUSES = [PeriodStatus.COMPUTED, PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
+
+
+class SimulationError(LobbyStarError):
+    """A simulation cannot run as asked; the message names the month or the scheme."""
+
+
+def simulation_months(*, first: datetime.date, last: datetime.date | None = None) -> list[datetime.date]:
+    """FIRST..LAST (LAST defaults to FIRST), every one of them computed; else which one is not."""
+    first = first.replace(day=1)
+    last = (last or first).replace(day=1)
+    if last < first:
+        raise SimulationError(
+            _("截止月份 %(last)s 早于起始月份 %(first)s。") % {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}
+        )
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = month_add(month, 1)
+    computed = set(
+        Period.objects.filter(month__in=months, status__in=COMPUTED_STATUSES).values_list("month", flat=True)
+    )
+    for month in months:
+        if month not in computed:
+            raise SimulationError(_("%(month)s 尚未计算，不能模拟；请先计算该月。") % {"month": f"{month:%Y-%m}"})
+    return months
+
+
+def _stored(months: list[datetime.date]) -> pd.DataFrame:
+    """The stored scorecards of the months: the "before" side."""
+    rows = Scorecard.objects.filter(period__month__in=months).values_list(
+        "period__month", "staff_id", "score", "grade", "rank", "bottom_flag", "exempt"
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows),
+        columns=[
+            "period",
+            "staff_id",
+            "score_before",
+            "grade_before",
+            "rank_before",
+            "bottom_flag_before",
+            "exempt_before",
+        ],
+    )
+    frame["score_before"] = frame["score_before"].astype("float64")
+    frame["rank_before"] = frame["rank_before"].astype("Int64")
+    return frame
+
+
+def simulate(
+    *, scheme: SchemeData, first: datetime.date, last: datetime.date | None = None, progress: Callable | None = None
+) -> pd.DataFrame:
+    """The person-by-person comparison of `scheme` with the stored scorecards, month by month.
+
+    One row per (month, staff member) who has a stored or a simulated scorecard; the "before"
+    columns are the stored scorecard, the "after" columns what `scheme` gives. Reads only.
+    """
+    months = simulation_months(first=first, last=last)
+    window = max(scheme.rolling_months, scheme.case_consecutive)
+    # The stored scores before FIRST; the simulated ones replace the stored ones from FIRST on.
+    history = selectors.engine_history(month=months[0], months=window)
+    history["period"] = pd.to_datetime(history["period"])
+    results = []
+    places = []
+    for month in months:
+        earliest = pd.Timestamp(month_add(month, -(window - 1)))
+        history = history[history["period"] >= earliest]
+        inputs = selectors.engine_inputs(month=month, scheme=scheme, history=history)
+        result = compute_scorecards(**inputs)
+        after = pd.DataFrame(
+            {
+                "period": month,
+                "staff_id": result["staff_id"].astype("int64"),
+                "employee_no": result["employee_no"],
+                "peer_group": result["peer_group"],
+                "score_after": result["score"],
+                "grade_after": result["grade"],
+                "rank_after": result["rank"],
+                "bottom_flag_after": result["bottom_flag"].astype(bool),
+                "exempt_after": result["exempt"].astype(bool),
+            }
+        )
+        results.append(after)
+        staff = inputs["staff"]
+        places.append(pd.DataFrame({"period": month, "staff_id": staff["staff_id"], "path": staff["branch_path_text"]}))
+        simulated_history = pd.DataFrame(
+            {
+                "staff_id": after["staff_id"],
+                "period": pd.Timestamp(month),
+                "score": after["score_after"],
+                "exempt": after["exempt_after"],
+                "bottom_flag": after["bottom_flag_after"],
+            }
+        )
+        history = pd.concat([history, simulated_history], ignore_index=True) if len(history) else simulated_history
+        if progress is not None:
+            progress(1)
+    return _compare(_stored(months), pd.concat(results, ignore_index=True), pd.concat(places, ignore_index=True))
+
+
+def _compare(before: pd.DataFrame, after: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Before and after side by side; names, numbers, groups and branch paths for both sides."""
+    frame = before.merge(after, on=["period", "staff_id"], how="outer")
+    missing = frame["employee_no"].isna() | frame["peer_group"].isna()
+    stored = Scorecard.objects.filter(
+        period__month__in=frame.loc[missing, "period"].unique().tolist(),
+        staff_id__in=frame.loc[missing, "staff_id"].astype(int).unique().tolist(),
+    ).values_list("period__month", "staff_id", "staff__employee_no", "peer_group__code", "branch_path")
+    if missing.any():
+        extra = pd.DataFrame.from_records(
+            list(stored), columns=["period", "staff_id", "stored_no", "stored_group", "stored_path"]
+        )
+        frame = frame.merge(extra, on=["period", "staff_id"], how="left")
+        frame["employee_no"] = frame["employee_no"].fillna(frame["stored_no"])
+        frame["peer_group"] = frame["peer_group"].fillna(frame["stored_group"])
+    frame = frame.merge(places, on=["period", "staff_id"], how="left")
+    if "stored_path" in frame:
+        frame["path"] = frame["path"].fillna(frame["stored_path"])
+    frame["branch_path"] = frame["path"]
+    names = dict(Staff.objects.filter(pk__in=frame["staff_id"].astype(int).unique().tolist()).values_list("pk", "name"))
+    frame["name"] = frame["staff_id"].map(names)
+    for side in ("before", "after"):
+        frame[f"rank_{side}"] = frame[f"rank_{side}"].astype("Int64")
+        frame[f"bottom_flag_{side}"] = frame[f"bottom_flag_{side}"].astype("boolean")
+        frame[f"exempt_{side}"] = frame[f"exempt_{side}"].astype("boolean")
+    frame["staff_id"] = frame["staff_id"].astype("int64")
+    frame["period"] = pd.to_datetime(frame["period"])
+    # The order of the scorecard export: group, rank (exempt last), employee number.
+    frame["_unranked"] = frame["rank_after"].isna()
+    frame = frame.sort_values(
+        ["period", "peer_group", "_unranked", "rank_after", "employee_no"], kind="stable", na_position="last"
+    )
+    return frame[_STORED_COLUMNS].reset_index(drop=True)
+
+
+def _cell(value, kind: str) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if kind == "score":
+        return f"{value:.2f}"
+    if kind == "flag":
+        return "true" if bool(value) else "false"
+    if kind == "int":
+        return str(int(value))
+    return str(value)
+
+
+_KINDS = {
+    "score_before": "score",
+    "score_after": "score",
+    "rank_before": "int",
+    "rank_after": "int",
+    "bottom_flag_before": "flag",
+    "bottom_flag_after": "flag",
+}
+
+
+def simulation_rows(frame: pd.DataFrame):
+    """The comparison as rows of text cells in the columns of SIMULATION_COLUMNS."""
+    periods = frame["period"].dt.strftime("%Y-%m").tolist()
+    columns = {name: frame[name].astype(object).tolist() for name in SIMULATION_COLUMNS if name != "period"}
+    for index, period in enumerate(periods):
+        yield [period] + [_cell(columns[name][index], _KINDS.get(name, "text")) for name in SIMULATION_COLUMNS[1:]]
+
+
+def simulation_csv(frame: pd.DataFrame) -> str:
+    """The CSV of `simulate_scheme` (CONTRACT.md §2): UTF-8 text, `\\n` line ends, a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SIMULATION_COLUMNS)
+    writer.writerows(simulation_rows(frame))
+    return buffer.getvalue()
+
+
+# --- simulations kept for the console ----------------------------------------------------------
+
+
+def simulation_create(*, scheme: Scheme, first: datetime.date, last: datetime.date, user) -> Simulation:
+    """A simulation waiting for its background job; refused at once when a month is not computed."""
+    selectors.scheme_data(scheme)
+    months = simulation_months(first=first, last=last)
+    return Simulation.objects.create(scheme=scheme, first=months[0], last=months[-1], created_by=user)
+
+
+def simulation_run(*, simulation: Simulation, progress=None) -> Simulation:
+    """Runs a stored simulation and keeps its comparison table (gzip-compressed CSV)."""
+    if progress is not None:
+        progress.start(len(simulation_months(first=simulation.first, last=simulation.last)))
+    frame = simulate(
+        scheme=selectors.scheme_data(simulation.scheme),
+        first=simulation.first,
+        last=simulation.last,
+        progress=progress.advance if progress is not None else None,
+    )
+    table = frame.copy()
+    table["period"] = table["period"].dt.strftime("%Y-%m-%d")
+    packed = gzip.compress(table.to_csv(index=False, lineterminator="\n").encode(), compresslevel=6)
+    with transaction.atomic():
+        updated = Simulation.objects.filter(pk=simulation.pk).update(
+            table=packed, row_count=len(frame), finished_at=timezone.now()
+        )
+    if updated != 1:
+        raise SimulationError(_("这次模拟已被删除。"))
+    simulation.refresh_from_db()
+    return simulation
+
+
+def simulation_frame(simulation: Simulation) -> pd.DataFrame:
+    """The stored comparison table back as a frame (empty before the job has finished)."""
+    if not simulation.table:
+        return pd.DataFrame(columns=_STORED_COLUMNS)
+    frame = pd.read_csv(
+        io.BytesIO(gzip.decompress(bytes(simulation.table))),
+        dtype={"employee_no": str, "name": str, "peer_group": str, "branch_path": str, "grade_before": str},
+        keep_default_na=True,
+    )
+    frame["period"] = pd.to_datetime(frame["period"])
+    for side in ("before", "after"):
+        frame[f"rank_{side}"] = frame[f"rank_{side}"].astype("Int64")
+        frame[f"bottom_flag_{side}"] = frame[f"bottom_flag_{side}"].astype("boolean")
+        frame[f"exempt_{side}"] = frame[f"exempt_{side}"].astype("boolean")
+    return frame
