@@ -1,0 +1,198 @@
+"""What-if: a scheme applied to computed months, the same engine on the same inputs, writing nothing."""
+
+import csv
+import dataclasses
+import datetime
+import io
+import json
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from hypothesis import given
+from hypothesis import strategies as st
+
+from appraisals.models import CaseEvent, ImprovementCase, Period, Scorecard, Simulation
+from appraisals.scoring import DEFAULT_SCHEME, compute_scorecards
+from appraisals.scoring.scheme import scheme_parse, scheme_to_json
+from appraisals.services.jobs import job_create, job_run
+from appraisals.services.simulations import (
+    SIMULATION_COLUMNS,
+    SimulationError,
+    simulate,
+    simulation_create,
+    simulation_csv,
+    simulation_frame,
+)
+from audit.models import Change
+from tests import factories
+from tests.appraisals.scoring.test_engine_properties import banks, banks_settings
+
+AUGUST = datetime.date(2026, 8, 1)
+SEPTEMBER = datetime.date(2026, 9, 1)
+OCTOBER = datetime.date(2026, 10, 1)
+NOVEMBER = datetime.date(2026, 11, 1)
+
+
+def reweighted(**weights) -> "DEFAULT_SCHEME.__class__":
+    data = scheme_to_json(DEFAULT_SCHEME)
+    data["items"] = [{**item, "weight": weights.get(item["code"], item["weight"])} for item in data["items"]]
+    return scheme_parse({**data, "version": 2})
+
+
+class SimulationTestCase(TestCase):
+    """Branch A: Alice the star, Bob the steady low performer and eight colleagues; branch B:
+    Olivia alone, at half of every target (hand-worked below). August to October are computed."""
+
+    def setUp(self):
+        from appraisals.services.periods import period_compute
+
+        tree = factories.bank_tree()
+        self.alice = factories.staff("E001", "张丽", tree["outlet_a"])
+        self.bob = factories.staff("E002", "王博", tree["outlet_a"])
+        self.colleagues = [factories.staff(f"E1{i:02d}", f"同事{i}", tree["outlet_a"]) for i in range(8)]
+        self.olivia = factories.staff("E900", "欧阳奥利维娅", tree["outlet_b"])
+        for month in (AUGUST, SEPTEMBER, OCTOBER):
+            factories.full_month(self.alice, month, share=1.2)
+            factories.full_month(self.bob, month, share=0.3)
+            for i, colleague in enumerate(self.colleagues):
+                factories.full_month(colleague, month, share=0.85 + i * 0.02)
+            factories.full_month(self.olivia, month, share=0.5)
+            period_compute(month=month)
+
+    def counts(self) -> dict:
+        return {
+            "scorecards": Scorecard.objects.count(),
+            "cases": ImprovementCase.objects.count(),
+            "case_events": CaseEvent.objects.count(),
+            "changes": Change.objects.count(),
+            "periods": list(Period.objects.values_list("month", "status", "scheme_id", "computed_at")),
+            "flags": Scorecard.objects.filter(bottom_flag=True).count(),
+        }
+
+
+class ShippedSchemeTests(SimulationTestCase):
+    def test_the_shipped_scheme_gives_back_exactly_the_stored_scorecards(self):
+        frame = simulate(scheme=DEFAULT_SCHEME, first=AUGUST, last=OCTOBER)
+        self.assertEqual(len(frame), 33)
+        stored = {
+            (card.period.month, card.staff.employee_no): card
+            for card in Scorecard.objects.select_related("period", "staff")
+        }
+        for row in frame.itertuples():
+            card = stored[(row.period.date(), row.employee_no)]
+            self.assertEqual(Decimal(f"{row.score_after:.2f}"), card.score)
+            self.assertEqual(row.score_before, row.score_after)
+            self.assertEqual((row.grade_before, row.grade_after), (card.grade, card.grade))
+            self.assertEqual(row.rank_after, card.rank if card.rank is not None else pd.NA)
+            self.assertEqual(bool(row.bottom_flag_after), card.bottom_flag)
+        # Bob is flagged in each month, before and after alike.
+        bob = frame[frame["employee_no"] == "E002"]
+        self.assertEqual(bob["bottom_flag_after"].tolist(), [True, True, True])
+
+    def test_a_simulation_never_writes(self):
+        before = self.counts()
+        simulate(scheme=reweighted(accounts=30, satisfaction=5), first=AUGUST, last=OCTOBER)
+        self.assertEqual(self.counts(), before)
+
+    def test_a_month_that_is_not_computed_is_named(self):
+        with self.assertRaisesMessage(SimulationError, "2026-11 尚未计算"):
+            simulate(scheme=DEFAULT_SCHEME, first=SEPTEMBER, last=NOVEMBER)
+
+
+class ChangedWeightTests(SimulationTestCase):
+    def test_doubling_the_accounts_weight_gives_the_hand_worked_score(self):
+        # Olivia at half of every target: 10 of 20 accounts, 4 of 8 effective, 8 of 15 e-banking
+        # (round(7.5) = 8), 50 of 100 万元, satisfaction (20 + 9.5) / 50 = 0.59 < 0.80 → 0 points,
+        # mystery 50. Shipped: 7.50 + 10.00 + 10.67 + 7.50 + 0 + 5.00 = 40.67.
+        # Accounts 30, satisfaction 5: 15.00 + 10.00 + 10.67 + 7.50 + 0 + 5.00 = 48.17.
+        frame = simulate(scheme=reweighted(accounts=30, satisfaction=5), first=OCTOBER)
+        olivia = frame[frame["employee_no"] == "E900"].iloc[0]
+        self.assertEqual((olivia["score_before"], olivia["score_after"]), (40.67, 48.17))
+        self.assertEqual((olivia["grade_before"], olivia["grade_after"]), ("fail", "fail"))
+        self.assertEqual((olivia["rank_before"], olivia["rank_after"]), (1, 1))
+
+    def test_a_simulated_month_reads_the_simulated_scores_of_the_months_before_it(self):
+        # Bob's rolling score in October under a scheme that only counts satisfaction and mystery:
+        # Bob's three simulated months, not the stored August and September.
+        scheme = reweighted(accounts=0, effective=0, ebanking=0, deposits=0, satisfaction=50, mystery=50)
+        scheme = dataclasses.replace(scheme, absolute_floor=Decimal("0"), median_factor=Decimal("0"))
+        frame = simulate(scheme=scheme, first=AUGUST, last=OCTOBER)
+        # The absolute test can no longer pass, so nobody is flagged in any simulated month.
+        self.assertFalse(frame["bottom_flag_after"].any())
+        self.assertTrue(frame["bottom_flag_before"].any())
+
+
+class SimulationOutputTests(SimulationTestCase):
+    def test_the_csv_has_exactly_the_columns_of_the_contract(self):
+        frame = simulate(scheme=reweighted(accounts=30, satisfaction=5), first=OCTOBER)
+        rows = list(csv.reader(io.StringIO(simulation_csv(frame))))
+        self.assertEqual(rows[0], SIMULATION_COLUMNS)
+        olivia = dict(zip(rows[0], next(row for row in rows if row[1] == "E900"), strict=True))
+        self.assertEqual(
+            olivia,
+            {
+                "period": "2026-10",
+                "employee_no": "E900",
+                "name": "欧阳奥利维娅",
+                "peer_group": "120000",
+                "score_before": "40.67",
+                "score_after": "48.17",
+                "grade_before": "fail",
+                "grade_after": "fail",
+                "rank_before": "1",
+                "rank_after": "1",
+                "bottom_flag_before": "false",
+                "bottom_flag_after": "false",
+            },
+        )
+
+    def test_the_command_writes_the_csv_and_refuses_an_uncomputed_month(self, *args):
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp())
+        scheme_file = folder / "scheme.json"
+        scheme_file.write_text(json.dumps(scheme_to_json(reweighted(accounts=30, satisfaction=5))), encoding="utf-8")
+        output = folder / "out.csv"
+        call_command("simulate_scheme", str(scheme_file), "2026-08", "2026-10", "--output", str(output))
+        lines = output.read_text(encoding="utf-8").splitlines()
+        self.assertEqual(lines[0], ",".join(SIMULATION_COLUMNS))
+        self.assertEqual(len(lines), 34)
+        with self.assertRaisesMessage(CommandError, "2026-11 尚未计算"):
+            call_command("simulate_scheme", str(scheme_file), "2026-11")
+        scheme_file.write_text("{not json", encoding="utf-8")
+        with self.assertRaisesMessage(CommandError, "not JSON"):
+            call_command("simulate_scheme", str(scheme_file), "2026-10")
+
+    def test_a_simulation_runs_as_a_background_job_and_keeps_its_table(self):
+        from appraisals.models import Scheme
+
+        scheme = Scheme.objects.get(code="lobby-2026")
+        simulation = simulation_create(scheme=scheme, first=AUGUST, last=OCTOBER, user=None)
+        job = job_create(kind="simulate", month=AUGUST, user=None, simulation=simulation.pk)
+        job = job_run(job_id=job.pk)
+        self.assertEqual(job.state, "done", job.message)
+        simulation.refresh_from_db()
+        frame = simulation_frame(simulation)
+        self.assertEqual(len(frame), 33)
+        self.assertTrue((frame["score_before"] == frame["score_after"]).all())
+        self.assertEqual(Simulation.objects.get().row_count, 33)
+
+
+# --- a property of the pure engine ------------------------------------------------------------------
+
+
+@banks_settings
+@given(bank=banks(), factor=st.sampled_from([2, 3, 5, 10, Decimal("0.5")]))
+def test_scaling_every_weight_by_the_same_factor_changes_no_rank(bank, factor):
+    scheme = bank["scheme"]
+    scaled = dataclasses.replace(
+        scheme, items=tuple(dataclasses.replace(item, weight=item.weight * factor) for item in scheme.items)
+    )
+    before = compute_scorecards(**bank)
+    after = compute_scorecards(**{**bank, "scheme": scaled})
+    np.testing.assert_array_equal(before["rank"].to_numpy(), after["rank"].to_numpy())
+    np.testing.assert_array_equal(before["bottom_flag"].to_numpy(), after["bottom_flag"].to_numpy())
