@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, records, scorecards, staff, work
+from console.views import dashboard, months, records, schemes, scorecards, staff, work
 
 
 class MonthConverter:
@@ -84,4 +84,13 @@ urlpatterns = [
     path("display-screens/", work.screen_list, name="screens"),
     path("display-screens/<int:pk>/revoke/", work.screen_revoke, name="screen_revoke"),
     path("history/", work.history, name="history"),
+    # schemes: drafts, what-if simulations, adoption
+    path("schemes/", schemes.scheme_list, name="schemes"),
+    path("schemes/<int:pk>/", schemes.scheme_detail, name="scheme"),
+    path("schemes/<int:pk>/copy/", schemes.scheme_copy, name="scheme_copy"),
+    path("schemes/<int:pk>/edit/", schemes.scheme_edit, name="scheme_edit"),
+    path("schemes/<int:pk>/download/", schemes.scheme_download, name="scheme_download"),
+    path("schemes/<int:pk>/simulate/", schemes.scheme_simulate, name="scheme_simulate"),
+    path("schemes/<int:pk>/adopt/", schemes.scheme_adopt, name="scheme_adopt"),
+    path("simulations/<int:pk>/", schemes.simulation_detail, name="simulation"),
 ]

@@ -268,3 +268,80 @@ def simulation_frame(simulation: Simulation) -> pd.DataFrame:
         frame[f"bottom_flag_{side}"] = frame[f"bottom_flag_{side}"].astype("boolean")
         frame[f"exempt_{side}"] = frame[f"exempt_{side}"].astype("boolean")
     return frame
+
+
+# --- the comparison page's figures -------------------------------------------------------------
+
+
+def simulation_rows_under(frame: pd.DataFrame, *, branch_path: str | None) -> pd.DataFrame:
+    """The rows of people placed under `branch_path` (a branch head's subtree); all when None."""
+    if branch_path is None:
+        return frame
+    return frame[frame["branch_path"].fillna("").str.startswith(branch_path)].reset_index(drop=True)
+
+
+def _people(rows: pd.DataFrame, limit: int) -> list[dict]:
+    columns = ["period", "employee_no", "name", "peer_group", "score_before", "score_after"]
+    columns += ["grade_before", "grade_after", "rank_before", "rank_after"]
+    picked = rows[columns].head(limit).astype(object)
+    return [
+        {
+            key: (None if value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value)
+            for key, value in row.items()
+        }
+        for row in picked.to_dict("records")
+    ]
+
+
+def _figures(rows: pd.DataFrame, *, limit: int) -> dict:
+    grades = ("excellent", "good", "pass", "fail")
+    before_flag = rows["bottom_flag_before"].fillna(False).astype(bool)
+    after_flag = rows["bottom_flag_after"].fillna(False).astype(bool)
+    both = rows["grade_before"].notna() & rows["grade_after"].notna()
+    moves = rows[rows["rank_before"].notna() & rows["rank_after"].notna()].copy()
+    moves["move"] = moves["rank_before"].astype("int64") - moves["rank_after"].astype("int64")
+    moves["size"] = moves["move"].abs()
+    moves = moves[moves["size"] > 0].sort_values(["size", "period", "employee_no"], ascending=[False, True, True])
+    largest = _people(moves, limit)
+    for person, move in zip(largest, moves["move"].head(limit).tolist(), strict=True):
+        person["move"] = int(move)
+    return {
+        "people": len(rows),
+        "grades_before": {grade: int((rows["grade_before"] == grade).sum()) for grade in grades},
+        "grades_after": {grade: int((rows["grade_after"] == grade).sum()) for grade in grades},
+        "grade_changes": int((both & (rows["grade_before"] != rows["grade_after"])).sum()),
+        "flagged_before": int(before_flag.sum()),
+        "flagged_after": int(after_flag.sum()),
+        "newly_flagged": _people(rows[after_flag & ~before_flag], limit),
+        "no_longer_flagged": _people(rows[before_flag & ~after_flag], limit),
+        "newly_flagged_count": int((after_flag & ~before_flag).sum()),
+        "no_longer_flagged_count": int((before_flag & ~after_flag).sum()),
+        "rank_moves": largest,
+    }
+
+
+def simulation_comparison(frame: pd.DataFrame, *, limit: int = 20) -> dict:
+    """What the comparison page shows, for the whole range and for each month.
+
+    Grade mix before and after, how many people change grade, who would newly be bottom-flagged
+    and who would no longer be, the largest rank moves (places gained, positive, or lost), and
+    the average score per tier-1 branch (peer group) before and after.
+    """
+    branches = (
+        frame.groupby("peer_group", dropna=True)
+        .agg(before=("score_before", "mean"), after=("score_after", "mean"), people=("staff_id", "nunique"))
+        .reset_index()
+    )
+    branch_rows = [
+        {
+            "code": row.peer_group,
+            "before": None if pd.isna(row.before) else round(float(row.before), 2),
+            "after": None if pd.isna(row.after) else round(float(row.after), 2),
+            "people": int(row.people),
+        }
+        for row in branches.itertuples()
+    ]
+    months = [
+        {"month": month.date(), **_figures(rows, limit=limit)} for month, rows in frame.groupby("period", sort=True)
+    ]
+    return {"range": {**_figures(frame, limit=limit), "branches": branch_rows}, "months": months}

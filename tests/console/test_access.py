@@ -5,9 +5,9 @@ import subprocess
 from django.test import Client
 from django.urls import reverse
 
-from appraisals.models import Job
+from appraisals.models import Job, Scheme, Simulation
 from console import urls as console_urls
-from tests.console.base import OLIVIA_NAME, BaseTestCase
+from tests.console.base import OCTOBER, OLIVIA_NAME, BaseTestCase
 
 M = "2026-10"
 #          hr   head_a alice olivia anonymous
@@ -28,6 +28,11 @@ def _text_of(response) -> str:
 class SweepTests(BaseTestCase):
     def pages(self):
         job = Job.objects.create(kind="compute", params={"month": "2026-10-01"})
+        scheme = Scheme.objects.get(code="lobby-2026", version=1)
+        draft = Scheme.objects.create(
+            code="lobby-2026", version=2, name="草稿", parameters=scheme.parameters, active=False, status="draft"
+        )
+        simulation = Simulation.objects.create(scheme=draft, first=OCTOBER, last=OCTOBER)
         a, o = self.alice.employee_no, self.olivia.employee_no
         return [
             ("dashboard", [], (200, 200, 302, 302, 302)),
@@ -61,13 +66,18 @@ class SweepTests(BaseTestCase):
             ("branch_pdf", [M, self.tree["sub_a"].code], (200, 200, 403, 403, 302)),
             ("import_check", ["nothing-pending"], (302, 403, 403, 403, 302)),
             ("job_download", [job.pk], (404, 403, 403, 403, 302)),
+            ("schemes", [], HR_ONLY),
+            ("scheme", [scheme.pk], HR_ONLY),
+            ("scheme_edit", [draft.pk], HR_ONLY),
+            ("scheme_download", [scheme.pk], HR_ONLY),
+            ("simulation", [simulation.pk], HR_HEAD),
         ]
 
     POSTS = [
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip",
+        "month_pdf_zip", "scheme_copy", "scheme_simulate", "scheme_adopt",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
