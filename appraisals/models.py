@@ -629,3 +629,23 @@ class Simulation(models.Model):
     @property
     def done(self) -> bool:
         return self.finished_at is not None
+
+
+class EngineInputs(models.Model):
+    """What the engine read when a month was last computed (all but the history), kept so a
+    what-if simulation can run the engine on exactly those inputs without aggregating the
+    month's records again. `fingerprint` is the scorecards' `input_fingerprint`: a simulation
+    uses these inputs only while the month's scorecards still carry it."""
+
+    period = models.OneToOneField(Period, on_delete=models.CASCADE, related_name="engine_inputs")
+    effective_threshold = models.DecimalField(_("有效客户资产门槛（元）"), max_digits=14, decimal_places=2)
+    fingerprint = models.CharField(_("输入指纹"), max_length=64)
+    data = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("计算输入")
+        verbose_name_plural = _("计算输入")
+
+    def __str__(self):
+        return f"{self.period} {self.fingerprint[:8]}"

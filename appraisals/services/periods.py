@@ -21,6 +21,7 @@ from appraisals.models import (
     Scorecard,
 )
 from appraisals.scoring import compute_scorecards, input_fingerprint
+from appraisals.services.simulations import engine_inputs_keep
 from audit.models import Change
 from audit.services import change_record, changes_record_bulk, field_changes
 from core.bulk import insert_rows, model_columns
@@ -219,6 +220,7 @@ def period_compute(*, month: datetime.date, user=None) -> ComputeResult:
     staff = inputs["staff"]
     result = compute_scorecards(**inputs)
     fingerprint = input_fingerprint(**inputs)
+    engine_inputs_keep(period=period, inputs=inputs, fingerprint=fingerprint)
     now = timezone.now()
 
     before = _snapshot(period) if period.reopened_at else {}

@@ -11,6 +11,7 @@ import csv
 import datetime
 import gzip
 import io
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -20,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisals import selectors
-from appraisals.models import Period, PeriodStatus, Scheme, Scorecard, Simulation
+from appraisals.models import EngineInputs, Period, PeriodStatus, Scheme, Scorecard, Simulation
 from appraisals.scoring import Scheme as SchemeData
 from appraisals.scoring import compute_scorecards
 from core.errors import LobbyStarError
@@ -73,6 +74,62 @@ def simulation_months(*, first: datetime.date, last: datetime.date | None = None
     return months
 
 
+# --- the inputs a computation read, kept for simulations ------------------------------------------
+
+# The frames kept; the history is not: a simulation brings its own.
+_KEPT_FRAMES = ("staff", "actuals", "absences", "targets", "cases")
+
+
+def _json_value(value):
+    if isinstance(value, (datetime.date, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value is pd.NaT or value is pd.NA:
+        return None
+    raise TypeError(f"cannot keep {type(value).__name__} in the engine's inputs")
+
+
+def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> None:
+    """Keeps what `period_compute` fed the engine (floats exactly, as JSON's repr does), so a
+    simulation of the month need not aggregate its records again."""
+    frames = {}
+    for name in _KEPT_FRAMES:
+        frame = inputs[name]
+        frames[name] = {"columns": list(frame.columns), "data": frame.astype(object).values.tolist()}
+    packed = gzip.compress(json.dumps(frames, default=_json_value, ensure_ascii=False).encode(), compresslevel=1)
+    EngineInputs.objects.update_or_create(
+        period=period,
+        defaults={
+            "effective_threshold": inputs["scheme"].effective_threshold,
+            "fingerprint": fingerprint,
+            "data": packed,
+        },
+    )
+
+
+def _kept_inputs(months: list[datetime.date], scheme: SchemeData) -> dict[datetime.date, dict]:
+    """The kept inputs of each month that still matches its scorecards and reads the records as
+    `scheme` does (the same effective-customer threshold); other months are assembled afresh."""
+    current = dict(
+        Scorecard.objects.filter(period__month__in=months).values_list("period__month", "input_fingerprint").distinct()
+    )
+    kept = {}
+    query = EngineInputs.objects.filter(period__month__in=months, effective_threshold=scheme.effective_threshold)
+    for month, fingerprint, data in query.values_list("period__month", "fingerprint", "data"):
+        if current.get(month) != fingerprint:
+            continue  # recomputed since, or its records read another way
+        frames = json.loads(gzip.decompress(bytes(data)))
+        kept[month] = {name: pd.DataFrame(frame["data"], columns=frame["columns"]) for name, frame in frames.items()}
+    return kept
+
+
 def _stored(months: list[datetime.date]) -> pd.DataFrame:
     """The stored scorecards of the months: the "before" side."""
     rows = Scorecard.objects.filter(period__month__in=months).values_list(
@@ -108,12 +165,16 @@ def simulate(
     # The stored scores before FIRST; the simulated ones replace the stored ones from FIRST on.
     history = selectors.engine_history(month=months[0], months=window)
     history["period"] = pd.to_datetime(history["period"])
+    kept = _kept_inputs(months, scheme)
     results = []
     places = []
     for month in months:
         earliest = pd.Timestamp(month_add(month, -(window - 1)))
         history = history[history["period"] >= earliest]
-        inputs = selectors.engine_inputs(month=month, scheme=scheme, history=history)
+        if month in kept:
+            inputs = {"period": month, **kept[month], "history": history, "scheme": scheme}
+        else:
+            inputs = selectors.engine_inputs(month=month, scheme=scheme, history=history)
         result = compute_scorecards(**inputs)
         after = pd.DataFrame(
             {

@@ -92,6 +92,30 @@ class ShippedSchemeTests(SimulationTestCase):
         bob = frame[frame["employee_no"] == "E002"]
         self.assertEqual(bob["bottom_flag_after"].tolist(), [True, True, True])
 
+    def test_a_record_added_since_the_computation_does_not_move_the_comparison(self):
+        # The simulation reads what the computation read (kept with the month), so a difference
+        # between before and after is the scheme's alone.
+        factories.accounts(self.olivia, OCTOBER, 30)
+        frame = simulate(scheme=DEFAULT_SCHEME, first=OCTOBER)
+        self.assertTrue((frame["score_before"] == frame["score_after"]).all())
+
+    def test_months_without_kept_inputs_are_read_from_the_records_and_agree(self):
+        from appraisals.models import EngineInputs
+
+        EngineInputs.objects.all().delete()
+        frame = simulate(scheme=DEFAULT_SCHEME, first=AUGUST, last=OCTOBER)
+        self.assertTrue((frame["score_before"] == frame["score_after"]).all())
+        self.assertTrue((frame["rank_before"] == frame["rank_after"]).all())
+
+    def test_another_effective_customer_threshold_reads_the_records_again(self):
+        # Everyone's "effective" accounts are opened with 20,000 yuan of assets: a threshold of
+        # 50,000 leaves none, so every member's effective points fall to 0.
+        frame = simulate(
+            scheme=dataclasses.replace(DEFAULT_SCHEME, effective_threshold=Decimal("50000")), first=OCTOBER
+        )
+        olivia = frame[frame["employee_no"] == "E900"].iloc[0]
+        self.assertEqual((olivia["score_before"], olivia["score_after"]), (40.67, 30.67))
+
     def test_a_simulation_never_writes(self):
         before = self.counts()
         simulate(scheme=reweighted(accounts=30, satisfaction=5), first=AUGUST, last=OCTOBER)
