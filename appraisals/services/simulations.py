@@ -80,30 +80,23 @@ def simulation_months(*, first: datetime.date, last: datetime.date | None = None
 _KEPT_FRAMES = ("staff", "actuals", "absences", "targets", "cases")
 
 
-def _json_value(value):
-    if isinstance(value, (datetime.date, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if value is pd.NaT or value is pd.NA:
-        return None
-    raise TypeError(f"cannot keep {type(value).__name__} in the engine's inputs")
+# Text columns read back as text (an employee number like 001 stays 001).
+_TEXT_COLUMNS = {"employee_no": str, "peer_group": str, "branch_path_text": str, "scope_kind": str, "item": str}
 
 
 def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> None:
-    """Keeps what `period_compute` fed the engine (floats exactly, as JSON's repr does), so a
-    simulation of the month need not aggregate its records again."""
+    """Keeps what `period_compute` fed the engine, so a simulation of the month need not aggregate
+    its records again: each frame as CSV (pandas writes floats with repr, which reads back
+    exactly), a branch path as its ids joined by "/"."""
     frames = {}
     for name in _KEPT_FRAMES:
         frame = inputs[name]
-        frames[name] = {"columns": list(frame.columns), "data": frame.astype(object).values.tolist()}
-    packed = gzip.compress(json.dumps(frames, default=_json_value, ensure_ascii=False).encode(), compresslevel=1)
+        if name == "staff":
+            frame = frame.assign(
+                branch_path=["/".join(str(branch) for branch in path) for path in frame["branch_path"]]
+            )
+        frames[name] = frame.to_csv(index=False, lineterminator="\n")
+    packed = gzip.compress(json.dumps(frames, ensure_ascii=False).encode(), compresslevel=1)
     EngineInputs.objects.update_or_create(
         period=period,
         defaults={
@@ -114,19 +107,24 @@ def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> Non
     )
 
 
+def _read_frame(name: str, text: str) -> pd.DataFrame:
+    frame = pd.read_csv(io.StringIO(text), dtype=_TEXT_COLUMNS, float_precision="round_trip")
+    if name == "staff":
+        frame["branch_path"] = [tuple(int(branch) for branch in path.split("/")) for path in frame["branch_path"]]
+    return frame
+
+
 def _kept_inputs(months: list[datetime.date], scheme: SchemeData) -> dict[datetime.date, dict]:
     """The kept inputs of each month that still matches its scorecards and reads the records as
     `scheme` does (the same effective-customer threshold); other months are assembled afresh."""
-    current = dict(
-        Scorecard.objects.filter(period__month__in=months).values_list("period__month", "input_fingerprint").distinct()
-    )
     kept = {}
     query = EngineInputs.objects.filter(period__month__in=months, effective_threshold=scheme.effective_threshold)
-    for month, fingerprint, data in query.values_list("period__month", "fingerprint", "data"):
-        if current.get(month) != fingerprint:
-            continue  # recomputed since, or its records read another way
+    for period_id, month, fingerprint, data in query.values_list("period_id", "period__month", "fingerprint", "data"):
+        current = Scorecard.objects.filter(period_id=period_id).values_list("input_fingerprint", flat=True).first()
+        if current != fingerprint:
+            continue  # recomputed since without keeping, or nobody to score
         frames = json.loads(gzip.decompress(bytes(data)))
-        kept[month] = {name: pd.DataFrame(frame["data"], columns=frame["columns"]) for name, frame in frames.items()}
+        kept[month] = {name: _read_frame(name, text) for name, text in frames.items()}
     return kept
 
 
