@@ -220,8 +220,9 @@ def simulation_detail(request, pk):
         row["name"] = names.get(row["code"], row["code"])
     for month in comparison["months"]:
         month["charts"] = _charts(month, width=260)
-    page = Paginator(_records(shown), 50).get_page(request.GET.get("page"))
-    table = SimulationRowTable(page.object_list)
+    # Only the page's rows become dicts: a year of a large bank is 240,000 rows.
+    page = Paginator(range(len(shown)), 50).get_page(request.GET.get("page"))
+    table = SimulationRowTable(_records(shown.iloc[page.start_index() - 1 : page.end_index()]) if len(shown) else [])
     used = Period.objects.filter(month=simulation.last).select_related("scheme").first()
     sentence = ""
     if used is not None and used.scheme is not None:
