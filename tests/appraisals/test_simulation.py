@@ -220,3 +220,43 @@ def test_scaling_every_weight_by_the_same_factor_changes_no_rank(bank, factor):
     after = compute_scorecards(**{**bank, "scheme": scaled})
     np.testing.assert_array_equal(before["rank"].to_numpy(), after["rank"].to_numpy())
     np.testing.assert_array_equal(before["bottom_flag"].to_numpy(), after["bottom_flag"].to_numpy())
+
+
+# --- the comparison page's figures, on a hand-made table ------------------------------------------
+
+
+def test_the_comparison_counts_grade_changes_flags_rank_moves_and_branch_averages():
+    from appraisals.services.simulations import simulation_comparison
+
+    frame = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2026-09-01", "2026-09-01", "2026-09-01", "2026-10-01", "2026-10-01"]),
+            "staff_id": [1, 2, 3, 1, 2],
+            "employee_no": ["E1", "E2", "E3", "E1", "E2"],
+            "name": ["甲", "乙", "丙", "甲", "乙"],
+            "peer_group": ["110000", "110000", "120000", "110000", "110000"],
+            "branch_path": ["/1/110000/", "/1/110000/", "/1/120000/", "/1/110000/", "/1/110000/"],
+            "score_before": [90.0, 58.0, 70.0, 92.0, 61.0],
+            "score_after": [84.0, 64.0, 70.0, 80.0, 86.0],
+            "grade_before": ["good", "fail", "pass", "good", "pass"],
+            "grade_after": ["pass", "pass", "pass", "pass", "good"],
+            "rank_before": pd.array([1, 2, 1, 1, 2], dtype="Int64"),
+            "rank_after": pd.array([1, 2, 1, 2, 1], dtype="Int64"),
+            "bottom_flag_before": pd.array([False, True, False, False, False], dtype="boolean"),
+            "bottom_flag_after": pd.array([False, False, False, True, False], dtype="boolean"),
+        }
+    )
+    figures = simulation_comparison(frame)
+    whole = figures["range"]
+    assert whole["grades_before"] == {"excellent": 0, "good": 2, "pass": 2, "fail": 1}
+    assert whole["grades_after"] == {"excellent": 0, "good": 1, "pass": 4, "fail": 0}
+    assert whole["grade_changes"] == 4  # 甲 twice, 乙 twice; 丙 stays 合格
+    assert [(p["employee_no"], f"{p['period']:%Y-%m}") for p in whole["newly_flagged"]] == [("E1", "2026-10")]
+    assert [(p["employee_no"], f"{p['period']:%Y-%m}") for p in whole["no_longer_flagged"]] == [("E2", "2026-09")]
+    assert [(p["employee_no"], p["move"]) for p in whole["rank_moves"]] == [("E1", -1), ("E2", 1)]
+    # 110000: before (90 + 58 + 92 + 61) / 4 = 75.25, after (84 + 64 + 80 + 86) / 4 = 78.5
+    assert whole["branches"] == [
+        {"code": "110000", "before": 75.25, "after": 78.5, "people": 2},
+        {"code": "120000", "before": 70.0, "after": 70.0, "people": 1},
+    ]
+    assert [month["grade_changes"] for month in figures["months"]] == [2, 2]
