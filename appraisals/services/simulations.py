@@ -7,7 +7,6 @@ scorecards of the months before the first one (CONTRACT.md §2, `simulate_scheme
 here writes a scorecard, a flag, a case or a change; the comparison is kept on a `Simulation`.
 """
 
-import csv
 import datetime
 import gzip
 import io
@@ -240,43 +239,20 @@ def _compare(before: pd.DataFrame, after: pd.DataFrame, places: pd.DataFrame) ->
     return frame[_STORED_COLUMNS].reset_index(drop=True)
 
 
-def _cell(value, kind: str) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if kind == "score":
-        return f"{value:.2f}"
-    if kind == "flag":
-        return "true" if bool(value) else "false"
-    if kind == "int":
-        return str(int(value))
-    return str(value)
-
-
-_KINDS = {
-    "score_before": "score",
-    "score_after": "score",
-    "rank_before": "int",
-    "rank_after": "int",
-    "bottom_flag_before": "flag",
-    "bottom_flag_after": "flag",
-}
-
-
-def simulation_rows(frame: pd.DataFrame):
-    """The comparison as rows of text cells in the columns of SIMULATION_COLUMNS."""
-    periods = frame["period"].dt.strftime("%Y-%m").tolist()
-    columns = {name: frame[name].astype(object).tolist() for name in SIMULATION_COLUMNS if name != "period"}
-    for index, period in enumerate(periods):
-        yield [period] + [_cell(columns[name][index], _KINDS.get(name, "text")) for name in SIMULATION_COLUMNS[1:]]
-
-
 def simulation_csv(frame: pd.DataFrame) -> str:
-    """The CSV of `simulate_scheme` (CONTRACT.md §2): UTF-8 text, `\\n` line ends, a header row."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SIMULATION_COLUMNS)
-    writer.writerows(simulation_rows(frame))
-    return buffer.getvalue()
+    """The CSV of `simulate_scheme` (CONTRACT.md §2): UTF-8 text, `\\n` line ends, a header row;
+    scores with 2 decimals, booleans `true`/`false`, an empty cell where a side has no value.
+
+    Written column-wise by pandas: a year of a large bank is 240,000 rows."""
+    out = pd.DataFrame({"period": frame["period"].dt.strftime("%Y-%m")})
+    for name in SIMULATION_COLUMNS[1:]:
+        column = frame[name]
+        if name.startswith("bottom_flag_"):
+            column = column.astype("boolean").map({True: "true", False: "false"}).astype(object)
+        elif name.startswith("score_"):
+            column = column.astype("float64")
+        out[name] = column
+    return out.to_csv(index=False, float_format="%.2f", na_rep="", lineterminator="\n")
 
 
 # --- simulations kept for the console ----------------------------------------------------------
