@@ -139,14 +139,30 @@ class ChangedWeightTests(SimulationTestCase):
         self.assertEqual((olivia["rank_before"], olivia["rank_after"]), (1, 1))
 
     def test_a_simulated_month_reads_the_simulated_scores_of_the_months_before_it(self):
-        # Bob's rolling score in October under a scheme that only counts satisfaction and mystery:
-        # Bob's three simulated months, not the stored August and September.
-        scheme = reweighted(accounts=0, effective=0, ebanking=0, deposits=0, satisfaction=50, mystery=50)
-        scheme = dataclasses.replace(scheme, absolute_floor=Decimal("0"), median_factor=Decimal("0"))
-        frame = simulate(scheme=scheme, first=AUGUST, last=OCTOBER)
-        # The absolute test can no longer pass, so nobody is flagged in any simulated month.
-        self.assertFalse(frame["bottom_flag_after"].any())
-        self.assertTrue(frame["bottom_flag_before"].any())
+        # October's rolling score reads August and September as simulated, not as stored; and
+        # the first simulated month (September) reads the stored August.
+        from unittest import mock
+
+        from appraisals.services import simulations
+
+        seen = {}
+
+        def spy(**inputs):
+            seen[inputs["period"]] = inputs["history"].copy()
+            return compute_scorecards(**inputs)
+
+        scheme = reweighted(accounts=30, satisfaction=5)
+        with mock.patch.object(simulations, "compute_scorecards", side_effect=spy):
+            frame = simulate(scheme=scheme, first=SEPTEMBER, last=OCTOBER)
+        bob = self.bob.pk
+        october = seen[OCTOBER].set_index(["staff_id", "period"])["score"]
+        simulated_september = frame[(frame["employee_no"] == "E002") & (frame["period"] == "2026-09-01")]
+        self.assertEqual(october[(bob, pd.Timestamp(SEPTEMBER))], simulated_september["score_after"].iloc[0])
+        self.assertNotEqual(simulated_september["score_after"].iloc[0], simulated_september["score_before"].iloc[0])
+        stored_august = Scorecard.objects.get(staff=self.bob, period__month=AUGUST).score
+        self.assertEqual(october[(bob, pd.Timestamp(AUGUST))], float(stored_august))
+        september = seen[SEPTEMBER].set_index(["staff_id", "period"])["score"]
+        self.assertEqual(september[(bob, pd.Timestamp(AUGUST))], float(stored_august))
 
 
 class SimulationOutputTests(SimulationTestCase):
