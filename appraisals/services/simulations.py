@@ -109,7 +109,9 @@ def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> Non
 def _read_frame(name: str, text: str) -> pd.DataFrame:
     frame = pd.read_csv(io.StringIO(text), dtype=_TEXT_COLUMNS, float_precision="round_trip")
     if name == "staff":
-        frame["branch_path"] = [tuple(int(branch) for branch in path.split("/")) for path in frame["branch_path"]]
+        # Members share outlets: parse each distinct path once.
+        paths = {path: tuple(int(branch) for branch in path.split("/")) for path in frame["branch_path"].unique()}
+        frame["branch_path"] = frame["branch_path"].map(paths)
     return frame
 
 
@@ -129,7 +131,8 @@ def _kept_inputs(months: list[datetime.date], scheme: SchemeData) -> dict[dateti
 
 def _stored(months: list[datetime.date]) -> pd.DataFrame:
     """The stored scorecards of the months: the "before" side."""
-    rows = Scorecard.objects.filter(period__month__in=months).values_list(
+    period_ids = list(Period.objects.filter(month__in=months).values_list("pk", flat=True))
+    rows = Scorecard.objects.filter(period_id__in=period_ids).values_list(
         "period__month", "staff_id", "score", "grade", "rank", "bottom_flag", "exempt"
     )
     frame = pd.DataFrame.from_records(
@@ -146,6 +149,7 @@ def _stored(months: list[datetime.date]) -> pd.DataFrame:
     )
     frame["score_before"] = frame["score_before"].astype("float64")
     frame["rank_before"] = frame["rank_before"].astype("Int64")
+    frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
 
@@ -175,7 +179,7 @@ def simulate(
         result = compute_scorecards(**inputs)
         after = pd.DataFrame(
             {
-                "period": month,
+                "period": pd.Timestamp(month),
                 "staff_id": result["staff_id"].astype("int64"),
                 "employee_no": result["employee_no"],
                 "peer_group": result["peer_group"],
@@ -188,7 +192,11 @@ def simulate(
         )
         results.append(after)
         staff = inputs["staff"]
-        places.append(pd.DataFrame({"period": month, "staff_id": staff["staff_id"], "path": staff["branch_path_text"]}))
+        places.append(
+            pd.DataFrame(
+                {"period": pd.Timestamp(month), "staff_id": staff["staff_id"], "path": staff["branch_path_text"]}
+            )
+        )
         simulated_history = pd.DataFrame(
             {
                 "staff_id": after["staff_id"],
@@ -209,13 +217,14 @@ def _compare(before: pd.DataFrame, after: pd.DataFrame, places: pd.DataFrame) ->
     frame = before.merge(after, on=["period", "staff_id"], how="outer")
     missing = frame["employee_no"].isna() | frame["peer_group"].isna()
     stored = Scorecard.objects.filter(
-        period__month__in=frame.loc[missing, "period"].unique().tolist(),
+        period__month__in=[day.date() for day in pd.to_datetime(frame.loc[missing, "period"].unique())],
         staff_id__in=frame.loc[missing, "staff_id"].astype(int).unique().tolist(),
     ).values_list("period__month", "staff_id", "staff__employee_no", "peer_group__code", "branch_path")
     if missing.any():
         extra = pd.DataFrame.from_records(
             list(stored), columns=["period", "staff_id", "stored_no", "stored_group", "stored_path"]
         )
+        extra["period"] = pd.to_datetime(extra["period"])
         frame = frame.merge(extra, on=["period", "staff_id"], how="left")
         frame["employee_no"] = frame["employee_no"].fillna(frame["stored_no"])
         frame["peer_group"] = frame["peer_group"].fillna(frame["stored_group"])
@@ -223,7 +232,8 @@ def _compare(before: pd.DataFrame, after: pd.DataFrame, places: pd.DataFrame) ->
     if "stored_path" in frame:
         frame["path"] = frame["path"].fillna(frame["stored_path"])
     frame["branch_path"] = frame["path"]
-    names = dict(Staff.objects.filter(pk__in=frame["staff_id"].astype(int).unique().tolist()).values_list("pk", "name"))
+    # Every name in one plain scan: a list of 20,000 ids in the query would cost more.
+    names = dict(Staff.objects.values_list("pk", "name"))
     frame["name"] = frame["staff_id"].map(names)
     for side in ("before", "after"):
         frame[f"rank_{side}"] = frame[f"rank_{side}"].astype("Int64")
