@@ -5,12 +5,15 @@ from appraisals.models import (
     Appeal,
     BranchSignoff,
     CaseEvent,
+    EngineInputs,
     ImprovementCase,
     Job,
     Period,
     Scheme,
+    SchemeAdoption,
     Scorecard,
     Screen,
+    Simulation,
     Target,
     WriteUp,
 )
@@ -21,8 +24,8 @@ class SchemeAdmin(admin.ModelAdmin):
     """HR makes a new version by saving a copy with a higher version number; a version that
     has produced scorecards is read-only, so every stored number stays explainable."""
 
-    list_display = ["code", "version", "name", "position", "active", "created_at", "created_by"]
-    list_filter = ["active", "position"]
+    list_display = ["code", "version", "name", "position", "status", "active", "created_at", "created_by"]
+    list_filter = ["status", "active", "position"]
     save_as = True
 
     def get_readonly_fields(self, request, obj=None):
@@ -185,3 +188,23 @@ class ScreenAdmin(ReadOnlyAdmin):
 class JobAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "state", "done", "total", "created_by", "finished_at"]
     list_filter = ["kind", "state"]
+
+
+@admin.register(SchemeAdoption)
+class SchemeAdoptionAdmin(ReadOnlyAdmin):
+    list_display = ["scheme", "from_month", "reason", "created_by", "created_at"]
+    list_select_related = ["scheme", "created_by"]
+
+
+@admin.register(Simulation)
+class SimulationAdmin(ReadOnlyAdmin):
+    list_display = ["scheme", "first", "last", "row_count", "created_by", "created_at", "finished_at"]
+    list_select_related = ["scheme", "created_by"]
+    exclude = ["table"]
+
+
+@admin.register(EngineInputs)
+class EngineInputsAdmin(ReadOnlyAdmin):
+    list_display = ["period", "effective_threshold", "fingerprint", "created_at"]
+    list_select_related = ["period"]
+    exclude = ["data"]

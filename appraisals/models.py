@@ -24,10 +24,17 @@ TARGET_ITEMS = [Item.ACCOUNTS, Item.EFFECTIVE, Item.EBANKING, Item.DEPOSITS]
 TargetItem = models.TextChoices("TargetItem", [(item.name, (item.value, item.label)) for item in TARGET_ITEMS])
 
 
-class Scheme(models.Model):
-    """A versioned scoring scheme. `parameters` is `appraisals.scoring.Scheme.to_dict()`.
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("已启用")
+    RETIRED = "retired", _("已停用")
 
-    A version is never edited once a scorecard uses it; HR makes a new version instead.
+
+class Scheme(models.Model):
+    """A versioned scoring scheme. `parameters` is `scoring.Scheme.to_dict()`.
+
+    A version is never edited once a scorecard uses it; HR makes a new version instead: a
+    draft, copied from another version, edited, simulated, then adopted from a month onward.
     """
 
     code = models.CharField(_("方案代码"), max_length=32)
@@ -36,6 +43,7 @@ class Scheme(models.Model):
     position = models.CharField(_("适用岗位"), max_length=32, choices=Position.choices, default=Position.LOBBY_MANAGER)
     parameters = models.JSONField(_("参数"))
     active = models.BooleanField(_("启用"), default=True)
+    status = models.CharField(_("状态"), max_length=16, choices=SchemeStatus.choices, default=SchemeStatus.ACTIVE)
     note = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -594,3 +602,90 @@ class Job(models.Model):
         if self.state == self.State.RUNNING:
             return min(99, 100 * self.done // self.total) if self.total else 50
         return 5 if self.state == self.State.QUEUED else 0
+
+
+class SchemeAdoption(models.Model):
+    """HR adopted a scheme version from a month onward: that month and the later ones are
+    computed with it, until a later adoption (`selectors.scheme_for_month`)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="adoptions", verbose_name=_("考核方案"))
+    from_month = models.DateField(_("起始月份"), help_text=_("该月第一天"))
+    reason = models.TextField(_("原因"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("启用人"),
+    )
+    created_at = models.DateTimeField(_("启用时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("方案启用记录")
+        verbose_name_plural = _("方案启用记录")
+        ordering = ["-from_month", "-id"]
+
+    def __str__(self):
+        return f"{self.scheme} from {self.from_month:%Y-%m}"
+
+
+class Simulation(models.Model):
+    """A what-if run: a scheme applied to computed months, writing nothing to the real results.
+
+    `table` is the person-by-person comparison (the columns of CONTRACT.md §2's simulate_scheme
+    CSV, plus what the comparison page needs), gzip-compressed CSV: a year of a 20,000-manager
+    bank is 240,000 rows, which do not belong in a table of their own.
+    """
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="simulations", verbose_name=_("考核方案"))
+    first = models.DateField(_("起始月份"))
+    last = models.DateField(_("截止月份"))
+    job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("后台任务")
+    )
+    table = models.BinaryField(_("对比明细"), null=True, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("方案模拟")
+        verbose_name_plural = _("方案模拟")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.scheme} {self.first:%Y-%m}..{self.last:%Y-%m}"
+
+    @property
+    def done(self) -> bool:
+        return self.finished_at is not None
+
+
+class EngineInputs(models.Model):
+    """What the engine read when a month was last computed (all but the history), kept so a
+    what-if simulation can run the engine on exactly those inputs without aggregating the
+    month's records again. `fingerprint` is the scorecards' `input_fingerprint`: a simulation
+    uses these inputs only while the month's scorecards still carry it."""
+
+    period = models.OneToOneField(Period, on_delete=models.CASCADE, related_name="engine_inputs")
+    effective_threshold = models.DecimalField(_("有效客户资产门槛（元）"), max_digits=14, decimal_places=2)
+    fingerprint = models.CharField(_("输入指纹"), max_length=64)
+    data = models.BinaryField(editable=False)
+    created_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("计算输入")
+        verbose_name_plural = _("计算输入")
+
+    def __str__(self):
+        return f"{self.period} {self.fingerprint[:8]}"

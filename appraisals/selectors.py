@@ -20,15 +20,18 @@ from appraisals.models import (
     Period,
     PeriodStatus,
     Scheme,
+    SchemeAdoption,
+    SchemeStatus,
     ScopeKind,
     Scorecard,
     Target,
     WriteUp,
     WriteUpStatus,
 )
-from appraisals.scoring import Scheme as SchemeData
 from core.months import month_add, month_bounds, month_has_ended
-from staff.models import Branch, Role, Status
+from metrics.selectors import actuals
+from scoring import Scheme as SchemeData
+from staff.models import Branch, Position, Role, Status
 from staff.selectors import absences_between, assignments_on, branch_paths, membership_of, scoped_for_user
 
 
@@ -40,8 +43,67 @@ def scheme_current(*, position: str = "lobby_manager") -> Scheme:
     return scheme
 
 
+def scheme_for_month(*, month: datetime.date, position: str = "lobby_manager") -> Scheme:
+    """The scheme that scores `month`: the latest adoption from that month or before it, else
+    the newest active version not adopted only from a later month (the one in use before any
+    adoption)."""
+    month = month.replace(day=1)
+    adoption = (
+        SchemeAdoption.objects.filter(scheme__position=position, from_month__lte=month)
+        .select_related("scheme")
+        .order_by("-from_month", "-id")
+        .first()
+    )
+    if adoption is not None:
+        return adoption.scheme
+    scheme = (
+        Scheme.objects.filter(position=position, active=True)
+        .exclude(adoptions__from_month__gt=month)
+        .order_by("-created_at", "-version")
+        .first()
+    )
+    if scheme is None:
+        raise Scheme.DoesNotExist(f"no active scoring scheme for {position} in {month:%Y-%m}")
+    return scheme
+
+
+def scheme_is_used(scheme: Scheme) -> bool:
+    """Used = a month was computed with it: its parameters can no longer change."""
+    return Period.objects.filter(scheme=scheme).exists() or Scorecard.objects.filter(scheme=scheme).exists()
+
+
+def schemes_all() -> QuerySet[Scheme]:
+    return Scheme.objects.select_related("created_by").order_by("code", "-version")
+
+
+def scheme_drafts() -> QuerySet[Scheme]:
+    return Scheme.objects.filter(status=SchemeStatus.DRAFT)
+
+
 def scheme_data(scheme: Scheme) -> SchemeData:
     return SchemeData.from_dict(scheme.parameters)
+
+
+def engine_inputs(*, month: datetime.date, scheme: SchemeData, history: pd.DataFrame | None = None) -> dict:
+    """Everything `compute_scorecards` reads for `month` under `scheme`, from the stored records.
+
+    `period_compute` and the what-if simulation both call this, so a simulation runs on exactly
+    the inputs of a real computation; a simulation passes its own `history` (the simulated
+    scores of the earlier simulated months).
+    """
+    staff = engine_staff(month=month, position=scheme.position or Position.LOBBY_MANAGER)
+    if history is None:
+        history = engine_history(month=month, months=max(scheme.rolling_months, scheme.case_consecutive))
+    return {
+        "period": month,
+        "staff": staff,
+        "actuals": actuals(month=month, effective_threshold=scheme.effective_threshold),
+        "absences": engine_absences(month=month, staff_ids=staff["staff_id"]),
+        "targets": engine_targets(month=month),
+        "history": history,
+        "cases": engine_cases(month=month),
+        "scheme": scheme,
+    }
 
 
 def engine_staff(*, month: datetime.date, position: str) -> pd.DataFrame:

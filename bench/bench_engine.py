@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from appraisals.scoring import DEFAULT_SCHEME, compute_scorecards, input_fingerprint
+from scoring import DEFAULT_SCHEME, compute_scorecards, input_fingerprint
 
 TARGET_SECONDS = 1.0
 PERIOD = dt.date(2026, 3, 1)

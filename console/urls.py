@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, notices, records, scorecards, signins, staff, work
+from console.views import dashboard, months, notices, records, schemes, scorecards, signins, staff, work
 
 
 class MonthConverter:
@@ -98,4 +98,13 @@ urlpatterns = [
     path("signins/<int:pk>/password/", signins.signin_password, name="signin_password"),
     path("signins/<int:pk>/active/", signins.signin_active, name="signin_active"),
     path("account/password/", signins.PasswordChangeView.as_view(), name="password_change"),
+    # schemes: drafts, what-if simulations, adoption
+    path("schemes/", schemes.scheme_list, name="schemes"),
+    path("schemes/<int:pk>/", schemes.scheme_detail, name="scheme"),
+    path("schemes/<int:pk>/copy/", schemes.scheme_copy, name="scheme_copy"),
+    path("schemes/<int:pk>/edit/", schemes.scheme_edit, name="scheme_edit"),
+    path("schemes/<int:pk>/download/", schemes.scheme_download, name="scheme_download"),
+    path("schemes/<int:pk>/simulate/", schemes.scheme_simulate, name="scheme_simulate"),
+    path("schemes/<int:pk>/adopt/", schemes.scheme_adopt, name="scheme_adopt"),
+    path("simulations/<int:pk>/", schemes.simulation_detail, name="simulation"),
 ]

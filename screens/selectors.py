@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisals.models import NameStyle, Period, PeriodStatus, Scheme, Scorecard, Screen
-from appraisals.scoring.scheme import DEFAULT_SCHEME
 from appraisals.selectors import scheme_current, scheme_data
 from core.months import month_add, month_label, today
 from core.numbers import decimal, fixed, rounded
 from core.urls import absolute_url
 from metrics.selectors import month_to_date_counts
+from scoring.scheme import DEFAULT_SCHEME
 from staff.models import Branch, Position, Staff
 from staff.selectors import bank_name
 

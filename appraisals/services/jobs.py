@@ -29,8 +29,9 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from appraisals.models import Job, Period
+from appraisals.models import Job, Period, Simulation
 from appraisals.services.periods import period_compute
+from appraisals.services.simulations import simulation_run
 from appraisals.services.writeups import writeups_generate
 from metrics.services import import_check
 
@@ -280,6 +281,17 @@ def _import_check(job: Job, period: Period | None) -> str:
     return _("检查发现 %(count)d 处错误，文件没有导入。") % {"count": result.error_count}
 
 
+def _simulate(job: Job, period: Period | None) -> str:
+    simulation = Simulation.objects.select_related("scheme").get(pk=job.params["simulation"])
+    simulation = simulation_run(simulation=simulation, progress=JobProgress(job.pk))
+    return _("已模拟 %(first)s 至 %(last)s，共 %(rows)d 行对比结果。") % {
+        "first": f"{simulation.first:%Y-%m}",
+        "last": f"{simulation.last:%Y-%m}",
+        "rows": simulation.row_count,
+    }
+
+
 job_kind_register("compute", _compute)
 job_kind_register("writeups", _writeups)
 job_kind_register("import_check", _import_check)
+job_kind_register("simulate", _simulate)

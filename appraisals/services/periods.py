@@ -27,15 +27,15 @@ from appraisals.models import (
     WriteUp,
     WriteUpStatus,
 )
-from appraisals.scoring import compute_scorecards, input_fingerprint
 from appraisals.services import notify
+from appraisals.services.simulations import engine_inputs_keep
 from audit.models import Change
 from audit.services import change_record, changes_record_bulk, field_changes
 from core.bulk import insert_rows, model_columns
 from core.errors import LobbyStarError
-from metrics.selectors import actuals
 from metrics.services import month_lock, month_locks_hold, month_unlock
-from staff.models import Position, Role
+from scoring import compute_scorecards, input_fingerprint
+from staff.models import Role
 from staff.selectors import membership_of
 
 
@@ -229,26 +229,16 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
     # A reopened month is recomputed under the scheme it was finalized with, so a correction
     # changes only what the corrected records change.
     try:
-        scheme = period.scheme if (period.reopened_at and period.scheme) else selectors.scheme_current()
+        scheme = period.scheme if (period.reopened_at and period.scheme) else selectors.scheme_for_month(month=month)
     except Scheme.DoesNotExist:
         raise PeriodError(_("没有启用的大堂经理考核方案：请在管理后台「考核方案」中启用一个版本。")) from None
     scheme_data = selectors.scheme_data(scheme)
 
-    staff = selectors.engine_staff(month=month, position=scheme_data.position or Position.LOBBY_MANAGER)
-    inputs = {
-        "period": month,
-        "staff": staff,
-        "actuals": actuals(month=month, effective_threshold=scheme_data.effective_threshold),
-        "absences": selectors.engine_absences(month=month, staff_ids=staff["staff_id"]),
-        "targets": selectors.engine_targets(month=month),
-        "history": selectors.engine_history(
-            month=month, months=max(scheme_data.rolling_months, scheme_data.case_consecutive)
-        ),
-        "cases": selectors.engine_cases(month=month),
-        "scheme": scheme_data,
-    }
+    inputs = selectors.engine_inputs(month=month, scheme=scheme_data)
+    staff = inputs["staff"]
     result = compute_scorecards(**inputs)
     fingerprint = input_fingerprint(**inputs)
+    engine_inputs_keep(period=period, inputs=inputs, fingerprint=fingerprint)
     now = timezone.now()
 
     before = _snapshot(period) if period.reopened_at else {}

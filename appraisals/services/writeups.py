@@ -32,11 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope, WriteUpStatus
-from appraisals.scoring import Scheme as SchemeData
 from audit.models import Change
 from audit.services import change_record
 from core.errors import LobbyStarError
 from metrics.selectors import record_totals
+from scoring import Scheme as SchemeData
 from staff.models import Level, Position
 from staff.selectors import assignments_on
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from django.conf import settings
 
 from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope
-from appraisals.scoring import Scheme as SchemeData
 from core.months import month_add
 from core.numbers import fixed
+from scoring import Scheme as SchemeData
 from staff.models import Level
 from staff.selectors import assignments_on, bank_name
 

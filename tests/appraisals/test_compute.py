@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.test import TestCase
 
 from appraisals.models import CaseStatus, ImprovementCase, Period, PeriodStatus, Scheme, Scorecard, Target
-from appraisals.scoring import DEFAULT_SCHEME
 from appraisals.services.cases import case_close
 from appraisals.services.periods import (
     PeriodError,
@@ -18,6 +17,7 @@ from appraisals.services.periods import (
 from audit.models import Change
 from metrics.models import MonthLock
 from reports.exports import SCORECARD_COLUMNS, ScorecardExport
+from scoring import DEFAULT_SCHEME
 from staff.models import Absence
 from tests import factories
 from tests.periods import finalize, hr_user

@@ -5,10 +5,10 @@ import subprocess
 from django.test import Client
 from django.urls import reverse
 
-from appraisals.models import Job
+from appraisals.models import Job, Scheme, Simulation
 from console import urls as console_urls
 from notices.models import Notice
-from tests.console.base import OLIVIA_NAME, BaseTestCase
+from tests.console.base import OCTOBER, OLIVIA_NAME, BaseTestCase
 
 M = "2026-10"
 #          hr   head_a alice olivia anonymous
@@ -36,6 +36,11 @@ class SweepTests(BaseTestCase):
             staff=self.olivia,
             defaults={"user": self.olivia_user},
         )
+        scheme = Scheme.objects.get(code="lobby-2026", version=1)
+        draft = Scheme.objects.create(
+            code="lobby-2026", version=2, name="草稿", parameters=scheme.parameters, active=False, status="draft"
+        )
+        simulation = Simulation.objects.create(scheme=draft, first=OCTOBER, last=OCTOBER)
         a, o = self.alice.employee_no, self.olivia.employee_no
         return [
             ("dashboard", [], (200, 200, 302, 302, 302)),
@@ -77,6 +82,11 @@ class SweepTests(BaseTestCase):
             ("signin", [self.olivia_user.pk], HR_ONLY),
             ("password_change", [], ALL),
             ("case_evidence", [self.olivia_case.pk, 0], (404, 404, 404, 404, 302)),
+            ("schemes", [], HR_ONLY),
+            ("scheme", [scheme.pk], HR_ONLY),
+            ("scheme_edit", [draft.pk], HR_ONLY),
+            ("scheme_download", [scheme.pk], HR_ONLY),
+            ("simulation", [simulation.pk], HR_HEAD),
         ]
 
     POSTS = [
@@ -85,6 +95,7 @@ class SweepTests(BaseTestCase):
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
         "month_pdf_zip", "inbox_read_all", "month_remind", "signin_scope", "signin_password", "signin_active",
         "month_void",
+        "scheme_copy", "scheme_simulate", "scheme_adopt",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):

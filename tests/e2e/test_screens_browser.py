@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from appraisals.models import Period, PeriodStatus, Scheme, Scorecard
-from appraisals.scoring import DEFAULT_SCHEME
+from scoring import DEFAULT_SCHEME
 from screens.selectors import screen_payload_cache_clear
 from screens.services import screen_create, screen_revoke
 from staff.models import Staff

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from appraisals.scoring import (
+from scoring import (
     DEFAULT_SCHEME,
     GRADES,
     Item,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisals.scoring import round_half_up
+from scoring import round_half_up
 
 # No example database on disk: the tests leave the working tree as they found it.
 quick = settings(database=None, deadline=None)

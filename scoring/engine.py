@@ -494,8 +494,9 @@ def _score_and_grade(cards: dict, scheme: Scheme) -> dict[str, np.ndarray]:
     bonus = round_half_up(np.minimum(praise * float(scheme.praise_bonus), float(scheme.bonus_cap)), _POINTS)
     deduction = round_half_up(cards["complaints"] * float(scheme.complaint_deduction), _POINTS)
     score = round_half_up(np.maximum(cards["base"] + bonus - deduction, 0.0), _POINTS)
-    # 一票否决: the score stands, the grade fails.
-    veto = cards["major_complaints"] >= 1
+    # 一票否决: the score stands, the grade fails (a scheme may turn it off with 0).
+    threshold = scheme.veto_major_complaints
+    veto = (cards["major_complaints"] >= threshold) if threshold > 0 else np.zeros(len(praise), dtype=bool)
     cents = _cents(score)
     grade = np.select(
         [

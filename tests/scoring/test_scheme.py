@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from appraisals.scoring import DEFAULT_SCHEME, Item, Scheme
+from scoring import DEFAULT_SCHEME, Item, Scheme
 
 
 def test_the_default_scheme_is_the_one_scoring_md_describes():

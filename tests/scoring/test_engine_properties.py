@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appraisals.scoring import DEFAULT_SCHEME, compute_scorecards, input_frame
+from scoring import DEFAULT_SCHEME, compute_scorecards, input_frame
 
 MARCH = dt.date(2026, 3, 1)
 HEAD_OFFICE = 1
