@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The rooms, from the ground up (docs/architecture.md): each imports only those above it in this list.
     "core",
     "audit",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "appraisals",
     "reports",
     "screens",
+    "api",
     "console",
     "demo",
 ]
@@ -122,6 +126,30 @@ CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# The JSON API for the bank's systems (CONTRACT.md §5, docs/api.md): bearer tokens of ApiClients,
+# one scope per endpoint, a rate per client, JSON errors only.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+API_MAX_BODY_MB = env_int("API_MAX_BODY_MB", 20)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LobbyStar API",
+    "DESCRIPTION": "大堂之星 LobbyStar: batches of records in, published scorecards out (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files: no CDN on a bank's network
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 

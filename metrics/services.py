@@ -23,7 +23,7 @@ from audit.services import change_record, field_changes
 from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
-from core.imports.files import read_table
+from core.imports.files import Table, read_table
 from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, rows_from_table
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
@@ -74,11 +74,48 @@ def import_file(
     today: datetime.date | None = None,
 ) -> ImportResult:
     """Imports one file whole or not at all (CONTRACT.md §1) and records the run as an ImportBatch."""
-    spec = KINDS.get(kind)
-    if spec is None:
+    if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     started = time.perf_counter()
     data, name = _read_source(source, filename)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        table = read_table(data, name)
+    except FileRejected as exc:
+        table = exc
+    del data  # a million rows: the bytes can go once they are cells
+    return import_table(
+        kind,
+        table,
+        filename=name,
+        sha256=sha256,
+        user=user,
+        dry_run=dry_run,
+        update=update,
+        today=today,
+        started=started,
+    )
+
+
+def import_table(
+    kind: str,
+    table: Table | FileRejected,
+    *,
+    filename: str,
+    sha256: str = "",
+    user=None,
+    dry_run: bool = False,
+    update: bool = False,
+    today: datetime.date | None = None,
+    started: float | None = None,
+) -> ImportResult:
+    """The import after reading, shared by files and the API (one path, not two): maps the
+    header, prepares, writes whole in one transaction or not at all, records an ImportBatch.
+    `table` is what the reading gave, or the FileRejected it raised."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    started = time.perf_counter() if started is None else started
     context = ImportContext(
         kind=kind,
         today=today or months.today(),
@@ -87,13 +124,11 @@ def import_file(
         user=user,
         locked_months=frozenset(locked_months()),
     )
-    batch_fields = dict(
-        kind=kind, filename=name[:255], sha256=hashlib.sha256(data).hexdigest(), update_mode=update, user=user
-    )
+    batch_fields = dict(kind=kind, filename=filename[:255], sha256=sha256, update_mode=update, user=user)
     plan, row_count = Plan(), 0
     try:
-        table = read_table(data, name)
-        del data  # a million rows: the bytes can go once they are cells
+        if isinstance(table, FileRejected):
+            raise table
         rows = rows_from_table(table, spec)
         del table
         row_count = len(rows) + rows.skipped
