@@ -35,6 +35,8 @@ def _message(exc) -> str:
     if isinstance(exc, exceptions.NotAcceptable):
         return _("只提供 JSON（Accept: application/json）。")
     detail = getattr(exc, "detail", None)
+    if isinstance(detail, list) and detail and all(isinstance(item, str) for item in detail):
+        return " ".join(detail)
     if isinstance(detail, (list, dict)):
         return _("请求无效。")
     return str(detail) if detail else _("请求无效。")
@@ -48,7 +50,7 @@ def api_exception_handler(exc, context):
         return Response({"message": _("服务器内部错误，请稍后重试或联系管理员。")}, status=500)
     data = {"message": _message(exc)}
     detail = getattr(exc, "detail", None)
-    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, (dict, list)):
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
         data["detail"] = response.data
     response.data = data
     return response

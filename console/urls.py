@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, records, scorecards, staff, work
+from console.views import api_clients, dashboard, months, records, scorecards, staff, work
 
 
 class MonthConverter:
@@ -84,4 +84,7 @@ urlpatterns = [
     path("display-screens/", work.screen_list, name="screens"),
     path("display-screens/<int:pk>/revoke/", work.screen_revoke, name="screen_revoke"),
     path("history/", work.history, name="history"),
+    # clients of the API
+    path("api-clients/", api_clients.api_client_list, name="api_clients"),
+    path("api-clients/<int:pk>/revoke/", api_clients.api_client_revoke_view, name="api_client_revoke"),
 ]

@@ -57,6 +57,7 @@ class SweepTests(BaseTestCase):
             ("writeup", [self.olivia_writeup.pk], (200, 404, 404, 200, 302)),
             ("screens", [], HR_ONLY),
             ("history", [], HR_ONLY),
+            ("api_clients", [], HR_ONLY),
             ("scorecard_pdf", [M, a], (None, None, None, 404, 302)),
             ("branch_pdf", [M, self.tree["sub_a"].code], (200, 200, 403, 403, 302)),
             ("import_check", ["nothing-pending"], (302, 403, 403, 403, 302)),
@@ -67,7 +68,7 @@ class SweepTests(BaseTestCase):
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
         "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
-        "month_pdf_zip",
+        "month_pdf_zip", "api_client_revoke",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
