@@ -33,6 +33,16 @@ DECIMAL_PLACES = {
     "score": 2,
     **{name: 2 for name in SCORECARD_COLUMNS if name.startswith("points_")},
 }
+EMPLOYEE_NO = SCORECARD_COLUMNS.index("employee_no")
+# What ScorecardExport reads: the other columns (the items' detail, the bottom tests) stay unread.
+EXPORTED_FIELDS = [
+    *(name for name in SCORECARD_COLUMNS if name not in {"period", "employee_no", "name", "branch_code", "peer_group"}),
+    "period__month",
+    "staff__employee_no",
+    "staff__name",
+    "branch__code",
+    "peer_group__code",
+]
 NULLABLE_COLUMNS = frozenset(
     {"mystery", "rank", "percentile", "rolling"} | {n for n in SCORECARD_COLUMNS if n.startswith("points_")}
 )
@@ -86,19 +96,22 @@ def _typed(name: str, cell: str):
     return cell  # text, and decimals as the CSV writes them ("12.50"), so nothing is lost to floats
 
 
-def scorecard_results(cards: Iterable[Scorecard]) -> list[dict]:
-    """The cards (with `period` and `staff` at hand) as §3 rows with typed values, in the
-    order given. The values come from the CSV export itself, one export per month."""
-    cards = list(cards)
-    pks_by_period: dict[Period, list[int]] = {}
-    for card in cards:
-        pks_by_period.setdefault(card.period, []).append(card.pk)
+def scorecard_results(pks: Iterable[int]) -> list[dict]:
+    """The scorecards `pks` as §3 rows with typed values, in the order given. The values come
+    from the CSV export itself, one export per month, reading only the columns it writes."""
+    pks = list(pks)
+    where = {
+        pk: (period_id, employee_no)
+        for pk, period_id, employee_no in Scorecard.objects.filter(pk__in=pks).values_list(
+            "pk", "period_id", "staff__employee_no"
+        )
+    }
+    periods = Period.objects.in_bulk({period_id for period_id, _number in where.values()})
     results: dict[tuple[int, str], dict] = {}
-    for period, pks in pks_by_period.items():
-        export = ScorecardExport(period=period, queryset=Scorecard.objects.filter(pk__in=pks))
-        for row in export.rows():
-            employee_no = row[SCORECARD_COLUMNS.index("employee_no")]
-            results[period.pk, employee_no] = {
+    for period in periods.values():
+        query = Scorecard.objects.filter(pk__in=pks, period=period).only(*EXPORTED_FIELDS)
+        for row in ScorecardExport(period=period, queryset=query).rows():
+            results[period.pk, row[EMPLOYEE_NO]] = {
                 name: _typed(name, cell) for name, cell in zip(SCORECARD_COLUMNS, row, strict=True)
             }
-    return [results[card.period_id, card.staff.employee_no] for card in cards]
+    return [results[where[pk]] for pk in pks]

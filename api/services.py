@@ -134,6 +134,17 @@ def _cell(value) -> str | None:
     return None
 
 
+def _storable(text: str) -> bool:
+    """Text PostgreSQL can store: no NUL, no lone surrogate (which JSON allows and UTF-8 does not)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def table_from_rows(rows: list) -> Table | FileRejected:
     """The rows as a file would give them: the header is every key in the order first seen,
     every cell text (numbers as written, booleans true/false, null empty). Row N of the
@@ -145,9 +156,13 @@ def table_from_rows(rows: list) -> Table | FileRejected:
             bad.append(RowError(number, "-", "each row must be an object of column: value"))
             continue
         for key, value in row.items():
-            header.setdefault(str(key), None)
+            if not _storable(key) or (isinstance(value, str) and not _storable(value)):
+                # Not quoted back: text a database cannot hold cannot be kept in the batch's errors either.
+                bad.append(RowError(number, "-", "a column name or value holds a NUL character or broken Unicode"))
+                continue
+            header.setdefault(key, None)
             if _cell(value) is None:
-                bad.append(RowError(number, str(key), "a value must be text, a number, true/false or null"))
+                bad.append(RowError(number, key, "a value must be text, a number, true/false or null"))
     if bad:
         return FileRejected(bad)
     names = list(header)

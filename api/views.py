@@ -61,7 +61,7 @@ def _flag(request, name: str) -> bool | None:
 
 def _paginated(view, request, queryset):
     paginator = ScorecardPagination()
-    page = paginator.paginate_queryset(queryset.select_related("period", "staff"), request, view=view)
+    page = paginator.paginate_queryset(queryset.values_list("pk", flat=True), request, view=view)
     return paginator.get_paginated_response(selectors.scorecard_results(page))
 
 

@@ -119,6 +119,13 @@ class BadBatchTests(ApiTestCase):
         self.assertEqual({(e["row"], e["column"]) for e in response.json()["errors"]}, {(2, "amount")})
         self.assertFalse(Deposit.objects.exclude(ref__startswith="DEP").exists())
 
+    def test_text_no_database_can_hold_is_a_bad_row_not_a_failure(self):
+        rows = [self.deposit(), self.deposit(ref="D2\u0000"), {**self.deposit(ref="D3"), "\ud800": "x"}]
+        response = self.post_rows("deposits", rows)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual([(e["row"], e["column"]) for e in response.json()["errors"]], [(2, "-"), (3, "-")])
+        self.assertFalse(Deposit.objects.exclude(ref__startswith="DEP").exists())
+
     def test_a_row_that_is_not_an_object_is_named(self):
         response = self.post_rows("deposits", [self.deposit(), "D2,2026-11-02"])
         self.assertEqual(response.status_code, 400)

@@ -5,6 +5,8 @@ import re
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from django.test import TestCase
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -61,7 +63,18 @@ CHECKS = [
 
 
 @pytest.fixture
-def token(db, settings):
+def wsgi_keeps_the_test_connection():
+    """Calling the WSGI app directly would close the test's own database connection at the end of
+    each request (it is not in autocommit); Django's test Client holds these signals off too."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, settings, wsgi_keeps_the_test_connection):
     """A published October for two lobby managers, and a client with every scope."""
     settings.API_RATE_LIMIT = "100000/min"
     tree = factories.bank_tree()
