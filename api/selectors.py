@@ -34,15 +34,6 @@ DECIMAL_PLACES = {
     **{name: 2 for name in SCORECARD_COLUMNS if name.startswith("points_")},
 }
 EMPLOYEE_NO = SCORECARD_COLUMNS.index("employee_no")
-# What ScorecardExport reads: the other columns (the items' detail, the bottom tests) stay unread.
-EXPORTED_FIELDS = [
-    *(name for name in SCORECARD_COLUMNS if name not in {"period", "employee_no", "name", "branch_code", "peer_group"}),
-    "period__month",
-    "staff__employee_no",
-    "staff__name",
-    "branch__code",
-    "peer_group__code",
-]
 NULLABLE_COLUMNS = frozenset(
     {"mystery", "rank", "percentile", "rolling"} | {n for n in SCORECARD_COLUMNS if n.startswith("points_")}
 )
@@ -98,7 +89,7 @@ def _typed(name: str, cell: str):
 
 def scorecard_results(pks: Iterable[int]) -> list[dict]:
     """The scorecards `pks` as §3 rows with typed values, in the order given. The values come
-    from the CSV export itself, one export per month, reading only the columns it writes."""
+    from the CSV export itself, one export per month."""
     pks = list(pks)
     where = {
         pk: (period_id, employee_no)
@@ -109,7 +100,7 @@ def scorecard_results(pks: Iterable[int]) -> list[dict]:
     periods = Period.objects.in_bulk({period_id for period_id, _number in where.values()})
     results: dict[tuple[int, str], dict] = {}
     for period in periods.values():
-        query = Scorecard.objects.filter(pk__in=pks, period=period).only(*EXPORTED_FIELDS)
+        query = Scorecard.objects.filter(pk__in=pks, period=period)
         for row in ScorecardExport(period=period, queryset=query).rows():
             results[period.pk, row[EMPLOYEE_NO]] = {
                 name: _typed(name, cell) for name, cell in zip(SCORECARD_COLUMNS, row, strict=True)

@@ -19,6 +19,8 @@ from audit.services import change_record
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
 from core.imports.files import Table
+from core.imports.kinds import history_source
+from metrics.models import ImportBatch
 from metrics.services import ImportResult, import_table
 
 MAX_ROWS = 10_000  # rows in one batch; a larger one is refused whole (413)
@@ -186,6 +188,18 @@ def batch_import(*, client: ApiClient, kind: str, body, dry_run: bool = False, u
             status=413,
         )
     sha256 = hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
-    return import_table(
+    result = import_table(
         kind, table_from_rows(rows), filename=client.source, sha256=sha256, dry_run=dry_run, update=update
     )
+    if result.ok and not dry_run and (result.created or result.updated):
+        # The history names the client for every batch that wrote something, new records included
+        # (an --update also records each changed record, under the same source).
+        batch = ImportBatch.objects.get(pk=result.batch_id)
+        change_record(
+            obj=batch,
+            action=Change.Action.CREATE,
+            source=history_source(batch),
+            reason=kind,
+            fields={"created": [None, result.created], "updated": [None, result.updated]},
+        )
+    return result

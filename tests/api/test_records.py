@@ -24,6 +24,8 @@ class DepositBatchTests(ApiTestCase):
         self.assertEqual(str(Deposit.objects.get(ref="D3").amount), "250.00")
         batch = ImportBatch.objects.get(pk=body["batch"])
         self.assertEqual((batch.filename, batch.outcome, batch.kind), ("api:core-banking", "imported", "deposits"))
+        change = Change.objects.get(source=f"api:core-banking #{batch.pk}")
+        self.assertEqual((change.object_id, change.fields["created"]), (str(batch.pk), [None, 3]))
 
     def test_the_customer_reference_is_stored_only_as_a_keyed_hash(self):
         self.post_rows("deposits", [self.deposit(customer_ref="CUST-778899")])
