@@ -67,6 +67,8 @@ def child(database: str, staff: int, rows: int, page_size: int) -> None:
     build_bank(staff, staff * 10)
     computed = period_compute(month=MONTH)
     period_review(month=MONTH, without_signoffs=True, reason="benchmark")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"[{database}] machine: {os.cpu_count()} cores, load average {load} (1, 5, 15 min)")
     print(
         f"[{database}] built {staff:,} lobby managers, {computed.scorecards:,} published scorecards "
         f"in {time.perf_counter() - started:.1f} s"
