@@ -136,7 +136,7 @@ def _cell(value) -> str | None:
     return None
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
     """Text PostgreSQL can store: no NUL, no lone surrogate (which JSON allows and UTF-8 does not)."""
     if "\x00" in text:
         return False
@@ -158,7 +158,7 @@ def table_from_rows(rows: list) -> Table | FileRejected:
             bad.append(RowError(number, "-", "each row must be an object of column: value"))
             continue
         for key, value in row.items():
-            if not _storable(key) or (isinstance(value, str) and not _storable(value)):
+            if not storable(key) or (isinstance(value, str) and not storable(value)):
                 # Not quoted back: text a database cannot hold cannot be kept in the batch's errors either.
                 bad.append(RowError(number, "-", "a column name or value holds a NUL character or broken Unicode"))
                 continue

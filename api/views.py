@@ -21,7 +21,7 @@ from api.serializers import (
     MonthSerializer,
     ScorecardSerializer,
 )
-from api.services import BatchRefused, batch_import
+from api.services import BatchRefused, batch_import, storable
 from appraisals.models import Grade
 from core.errors import LobbyStarError
 from core.imports.kinds import KINDS
@@ -46,6 +46,11 @@ class ApiView(APIView):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > body_limit():
             raise too_large()
+        # Text no database can hold (a NUL, broken Unicode) names nothing and filters nothing.
+        if not all(storable(value) for value in kwargs.values()):
+            raise exceptions.NotFound()
+        if not all(storable(value) for value in request.query_params.values()):
+            raise exceptions.ValidationError(_("请求参数含有无效字符。"))
 
 
 def _flag(request, name: str) -> bool | None:

@@ -110,6 +110,12 @@ class ErrorAnswerTests(ApiTestCase):
                 self.assertEqual(response["Content-Type"], "application/json")
                 self.assertTrue(response.json()["message"])
 
+    def test_text_no_database_can_hold_finds_nothing_and_filters_nothing(self):
+        self.assertEqual(self.call("get", "/api/v1/staff/E0%0001/scorecards/", self.read_token).status_code, 404)
+        response = self.call("get", "/api/v1/months/2026-10/scorecards/?branch_code=11%00", self.read_token)
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(response.json()["message"])
+
     def test_a_wrong_method_is_a_json_405(self):
         response = self.call("delete", "/api/v1/months/", self.read_token)
         self.assertEqual(response.status_code, 405)
