@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The rooms, from the ground up (docs/architecture.md): each imports only those above it in this list.
     "core",
     "audit",
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "appraisals",
     "reports",
     "screens",
+    "api",
     "console",
     "demo",
 ]
@@ -180,6 +184,30 @@ JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300)
 JOBS_WITHOUT_BROKER = env_str("JOBS_WITHOUT_BROKER", "process")
 if JOBS_WITHOUT_BROKER not in ("process", "inline"):
     raise ImproperlyConfigured(f"JOBS_WITHOUT_BROKER must be process or inline, not {JOBS_WITHOUT_BROKER!r}")
+
+# The JSON API for the bank's systems (CONTRACT.md §5, docs/api.md): bearer tokens of ApiClients,
+# one scope per endpoint, a rate per client, JSON errors only.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+API_MAX_BODY_MB = env_int("API_MAX_BODY_MB", 20)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.authentication.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LobbyStar API",
+    "DESCRIPTION": "大堂之星 LobbyStar: batches of records in, published scorecards out (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files: no CDN on a bank's network
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 DJANGO_TABLES2_TEMPLATE = "console/_table.html"  # bootstrap5, with the row count and page sizes
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/login/", console_auth.ConsoleLoginView.as_view(), name="login"),
     path("accounts/logout/", console_auth.logout_view, name="logout"),
     path("screens/", include("screens.urls")),
+    path("api/", include("api.urls")),
     path("", include("console.urls")),
 ]

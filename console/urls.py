@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from django.views.i18n import set_language
 
-from console.views import dashboard, months, notices, records, schemes, scorecards, signins, staff, work
+from console.views import api_clients, dashboard, months, notices, records, schemes, scorecards, signins, staff, work
 
 
 class MonthConverter:
@@ -107,4 +107,7 @@ urlpatterns = [
     path("schemes/<int:pk>/simulate/", schemes.scheme_simulate, name="scheme_simulate"),
     path("schemes/<int:pk>/adopt/", schemes.scheme_adopt, name="scheme_adopt"),
     path("simulations/<int:pk>/", schemes.simulation_detail, name="simulation"),
+    # clients of the API
+    path("api-clients/", api_clients.api_client_list, name="api_clients"),
+    path("api-clients/<int:pk>/revoke/", api_clients.api_client_revoke_view, name="api_client_revoke"),
 ]

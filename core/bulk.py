@@ -38,7 +38,12 @@ def insert_rows(*, table: str, columns: dict[str, Sequence]) -> None:
             from psycopg.copy import QueuedLibpqWriter
 
             raw = cursor.cursor
-            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
+            # The raw cursor raises psycopg's own errors: wrapped, a duplicate key is Django's
+            # IntegrityError, which the import answers as "nothing was written; try again".
+            with (
+                connection.wrap_database_errors,
+                raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy,
+            ):
                 for start in range(0, count, COPY_BLOCK):
                     texts = [_copy_texts(values[start : start + COPY_BLOCK]) for values in columns.values()]
                     lines = texts[0].str.cat(texts[1:], sep="\t") if len(texts) > 1 else texts[0]

@@ -26,7 +26,7 @@ from audit.services import change_record, field_changes
 from core import months
 from core.errors import LobbyStarError
 from core.imports.errors import FileRejected, RowError
-from core.imports.files import max_bytes, read_table, too_large_error
+from core.imports.files import Table, max_bytes, read_table, too_large_error
 from core.imports.kinds import (
     KINDS,
     LISTED_ERRORS,
@@ -113,6 +113,49 @@ def import_file(
         data, name = _read_source(source, filename)
     except FileRejected as exc:
         return _rejected_unread(kind, name or "upload", exc.errors, user=user, update=update, started=started)
+    sha256 = hashlib.sha256(data).hexdigest()
+    step(0, 4)
+    try:
+        table = read_table(data, name, keep=header_filter(spec))
+    except FileRejected as exc:
+        table = exc
+    del data  # a million rows: the bytes can go once they are cells
+    step(1, 4)
+    return import_table(
+        kind,
+        table,
+        filename=name,
+        sha256=sha256,
+        user=user,
+        dry_run=dry_run,
+        update=update,
+        today=today,
+        started=started,
+        progress=step,
+    )
+
+
+def import_table(
+    kind: str,
+    table: Table | FileRejected,
+    *,
+    filename: str,
+    sha256: str = "",
+    user=None,
+    dry_run: bool = False,
+    update: bool = False,
+    today: datetime.date | None = None,
+    started: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """The import after reading, shared by files and the API (one path, not two): maps the
+    header, prepares, writes whole in one transaction or not at all, records an ImportBatch.
+    `table` is what the reading gave, or the FileRejected it raised."""
+    step = progress or (lambda done, total: None)
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    started = time.perf_counter() if started is None else started
     context = ImportContext(
         kind=kind,
         today=today or months.today(),
@@ -121,15 +164,11 @@ def import_file(
         user=user,
         locked_months=frozenset(locked_months()),
     )
-    batch_fields = dict(
-        kind=kind, filename=name[:255], sha256=hashlib.sha256(data).hexdigest(), update_mode=update, user=user
-    )
+    batch_fields = dict(kind=kind, filename=filename[:255], sha256=sha256, update_mode=update, user=user)
     plan, row_count = Plan(), 0
     try:
-        step(0, 4)
-        table = read_table(data, name, keep=header_filter(spec))
-        del data  # a million rows: the bytes can go once they are cells
-        step(1, 4)
+        if isinstance(table, FileRejected):
+            raise table
         rows = rows_from_table(table, spec)
         del table
         step(2, 4)

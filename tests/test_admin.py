@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests import factories
 
-OUR_APPS = ("audit", "staff", "metrics", "notices", "appraisals")
+OUR_APPS = ("audit", "staff", "metrics", "notices", "appraisals", "api")
 INLINE_ONLY = {"staff.assignment", "appraisals.caseevent"}
 
 

@@ -29,6 +29,7 @@ LAYERS = [
     "appraisals",
     "reports",
     "screens",
+    "api",
     "console",
     "demo",
     "config",

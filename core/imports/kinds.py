@@ -262,7 +262,10 @@ def flag_repeated(rows: Rows, keys: pd.Series, column: str, *, prefix: str = "")
 
 
 def history_source(batch) -> str:
-    """What the history of a change made by this import names as its source."""
+    """What the history of a change made by this import names as its source. A batch sent
+    through the API is named after its client ("api:NAME"), so the history says who sent it."""
+    if batch.filename.startswith("api:"):
+        return f"{batch.filename} #{batch.pk}"[:100]
     return f"import #{batch.pk}"
 
 

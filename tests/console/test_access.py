@@ -71,6 +71,7 @@ class SweepTests(BaseTestCase):
             ("writeup", [self.olivia_writeup.pk], (200, 404, 404, 404, 302)),
             ("screens", [], HR_ONLY),
             ("history", [], HR_ONLY),
+            ("api_clients", [], HR_ONLY),
             ("scorecard_pdf", [M, a], (None, None, None, 404, 302)),
             ("branch_pdf", [M, self.tree["sub_a"].code], (200, 200, 403, 403, 302)),
             ("import_check", ["nothing-pending"], (302, 403, 403, 403, 302)),
@@ -96,6 +97,7 @@ class SweepTests(BaseTestCase):
         "month_pdf_zip", "inbox_read_all", "month_remind", "signin_scope", "signin_password", "signin_active",
         "month_void",
         "scheme_copy", "scheme_simulate", "scheme_adopt",
+        "api_client_revoke",
     ]  # fmt: skip
 
     def test_every_page_answers_each_persona_as_expected(self):
