@@ -28,6 +28,7 @@ from core.imports.kinds import KINDS, STORED_ERRORS, ImportContext, Plan, rows_f
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
+from metrics.summaries import summaries_refresh
 
 # ─── importing a file ─────────────────────────────────────────────────────────────────────
 
@@ -234,6 +235,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
             record = model(**values)
             record.full_clean()
             record.save()
+            summaries_refresh(kind=kind, pairs=[(record.staff_id, record.date)])
             change_record(
                 obj=record,
                 action=Change.Action.CREATE,
@@ -245,7 +247,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
             return record
         # Read afresh: a ModelForm's validation has already set the new values on the instance it had.
         record = model.objects.select_for_update().select_related("staff").get(pk=record.pk)
-        before = _snapshot(record)
+        before, was = _snapshot(record), (record.staff_id, record.date)
         for name, value in values.items():
             setattr(record, name, value)
         record.full_clean()
@@ -253,6 +255,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
         if not changes:
             return record
         record.save()
+        summaries_refresh(kind=kind, pairs=[was, (record.staff_id, record.date)])  # both, if it moved
         change_record(
             obj=record,
             action=Change.Action.UPDATE,
