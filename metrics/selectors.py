@@ -121,7 +121,7 @@ CENT = Decimal("0.01")
 
 def summary_rows(*, month: datetime.date, staff_ids=None, kinds=None) -> dict[int, dict]:
     """What the month summaries of `month` should hold, counted from the records: per staff
-    member who has any (restricted to `staff_ids` when given), the columns of the kinds in
+    member whose records add up to anything (restricted to `staff_ids` when given), the columns of the kinds in
     `kinds` (all when None), sums as Decimals to the cent. The one reading of the records
     behind every summary, so the rules of §1 stay written once (`_record_aggregates`)."""
     first, last, days = month_bounds(month)
@@ -137,7 +137,8 @@ def summary_rows(*, month: datetime.date, staff_ids=None, kinds=None) -> dict[in
                 found = {"deposits_weighted": found["weighted"], "deposits_total": found["total"]}
             for name, value in found.items():
                 row[name] = _cents(value) if name in SUM_COLUMNS else int(value)
-    return rows
+    # Records that add up to nothing (a deposit of 0) leave no row, as nothing at all does.
+    return {staff_id: row for staff_id, row in rows.items() if any(row.values())}
 
 
 def _cents(value) -> Decimal:

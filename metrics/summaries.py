@@ -103,18 +103,14 @@ def _refresh_month(month: datetime.date, staff_ids: set[int], *, kinds: tuple[st
 class SummaryDifference:
     staff_id: int
     column: str
-    stored: int | Decimal | None  # None: no stored row
-    counted: int | Decimal | None  # None: the records give no row
+    stored: int | Decimal  # a missing row counts as zeros
+    counted: int | Decimal
 
 
 def summaries_rebuilt(*, month: datetime.date) -> dict[int, dict]:
     """The month's summaries as the records give them, in memory: every staff member with
     anything in the month, every column."""
-    return {
-        staff_id: {**ZERO, **row}
-        for staff_id, row in summary_rows(month=month).items()
-        if any(row.get(name, 0) for name in SUMMARY_COLUMNS)
-    }
+    return {staff_id: {**ZERO, **row} for staff_id, row in summary_rows(month=month).items()}
 
 
 def summaries_stored(*, month: datetime.date) -> dict[int, dict]:
@@ -127,12 +123,12 @@ def summaries_check(*, month: datetime.date) -> list[SummaryDifference]:
     rebuilt, stored = summaries_rebuilt(month=month), summaries_stored(month=month)
     differences = []
     for staff_id in sorted(set(rebuilt) | set(stored)):
-        old, new = stored.get(staff_id), rebuilt.get(staff_id)
-        for name in SUMMARY_COLUMNS:
-            old_value = None if old is None else old[name]
-            new_value = None if new is None else new[name]
-            if old_value != new_value:
-                differences.append(SummaryDifference(staff_id, name, old_value, new_value))
+        old, new = stored.get(staff_id, ZERO), rebuilt.get(staff_id, ZERO)
+        differences += [
+            SummaryDifference(staff_id, name, old[name], new[name])
+            for name in SUMMARY_COLUMNS
+            if old[name] != new[name]
+        ]
     return differences
 
 
