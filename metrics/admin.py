@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch, MonthLock
+from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch, MonthLock, MonthSummary
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -61,6 +61,26 @@ class ImportBatchAdmin(admin.ModelAdmin):
 @admin.register(MonthLock)
 class MonthLockAdmin(admin.ModelAdmin):
     list_display = ["month", "locked_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthSummary)
+class MonthSummaryAdmin(admin.ModelAdmin):
+    """A cache of the records, shown for looking only: `check_summaries YYYY-MM --fix` rebuilds it."""
+
+    list_display = ["month", "staff", "accounts", "effective", "ebanking", "deposits_total", "ratings", "complaints"]
+    list_select_related = ["staff"]
+    list_filter = ["month"]
+    search_fields = ["staff__employee_no", "staff__name"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

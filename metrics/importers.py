@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Change
 from audit.services import changes_record_bulk
-from core.bulk import insert_rows, model_columns, update_rows
+from core.bulk import chunks, insert_rows, model_columns, update_rows
 from core.imports.cells import (
     Amount,
     Boolean,
@@ -57,6 +57,7 @@ from metrics.models import (
     Severity,
 )
 from metrics.pseudonyms import customer_hash
+from metrics.summaries import summaries_refresh
 from staff.models import Staff
 from staff.selectors import staff_ids_by_employee_no
 
@@ -128,8 +129,11 @@ def prepare_records(kind: RecordKind, rows: Rows, context: ImportContext) -> Pla
     def write(batch) -> None:
         columns = {"ref": new_refs, "batch": [batch.pk] * len(new_refs), **new_columns}
         insert_rows(table=kind.model._meta.db_table, columns=model_columns(kind.model, columns))
+        touched = _month_pairs(new_columns["staff_id"], new_columns["date"])
         if updates:
             pks = [pk for pk, _, _, _ in updates]
+            touched |= _stored_month_pairs(kind.model, pks)  # where the records were …
+            touched |= _month_pairs([row[1] for row in changed_rows], [row[0] for row in changed_rows])  # … and go
             update_rows(
                 model=kind.model,
                 fields=[*fields, "batch"],
@@ -143,6 +147,7 @@ def prepare_records(kind: RecordKind, rows: Rows, context: ImportContext) -> Pla
                 user=user,
                 source=history_source(batch),
             )
+        summaries_refresh(kind=kind.name, pairs=touched)
 
     plan.write = write
     return plan
@@ -180,6 +185,26 @@ def _compare(model, rows, refs, good, content, context) -> tuple[np.ndarray, lis
             else:
                 updates.append((int(stored["id"].iat[i]), ref, fields, position))
     return new, updates, unchanged
+
+
+def _month_pairs(staff_ids, dates) -> set[tuple[int, datetime.date]]:
+    """The distinct (staff id, first of the month) pairs of many rows; dates as date or ISO text."""
+    if not len(staff_ids):
+        return set()
+    months = pd.Series([str(day)[:7] for day in dates], dtype=object)
+    frame = pd.DataFrame({"staff_id": pd.Series(staff_ids, dtype="int64"), "month": months}).drop_duplicates()
+    return {
+        (int(staff_id), datetime.date(int(month[:4]), int(month[5:7]), 1))
+        for staff_id, month in zip(frame["staff_id"], frame["month"], strict=True)
+    }
+
+
+def _stored_month_pairs(model: type[Record], pks: list[int]) -> set[tuple[int, datetime.date]]:
+    pairs = set()
+    for chunk in chunks(pks):
+        for staff_id, day in model.objects.filter(pk__in=chunk).values_list("staff_id", "date"):
+            pairs.add((staff_id, day.replace(day=1)))
+    return pairs
 
 
 def _update_value(name: str, value):

@@ -188,3 +188,40 @@ RECORD_MODELS = {
     "ebanking": EbankingSale,
     "feedback": Feedback,
 }
+
+
+class MonthSummary(models.Model):
+    """What one staff member's records of one month add up to (SCORING.md §1), kept so that
+    computing a month reads one row per staff member rather than every record.
+
+    A cache of the records and nothing more: `metrics.summaries.summaries_refresh` rewrites the
+    touched rows from the records in the same transaction as every import and hand correction,
+    and `check_summaries YYYY-MM` rebuilds a month from the records to prove nothing drifted.
+    `effective` counts at the default threshold (`SUMMARY_EFFECTIVE_THRESHOLD`); a scheme with
+    another threshold reads the account openings instead. A staff member with nothing in the
+    month has no row.
+    """
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="+", verbose_name=_("员工"))
+    accounts = models.PositiveIntegerField(_("开户数"), default=0)
+    effective = models.PositiveIntegerField(_("有效客户数"), default=0)
+    ebanking = models.PositiveIntegerField(_("电子银行激活数"), default=0)
+    # Σ amount × (D − d + 1): divided by D it is the month's daily-average contribution, in 元.
+    deposits_weighted = models.DecimalField(_("存款日均贡献分子（元·天）"), max_digits=24, decimal_places=2, default=0)
+    deposits_total = models.DecimalField(_("存款合计（元）"), max_digits=20, decimal_places=2, default=0)
+    ratings = models.PositiveIntegerField(_("评价数"), default=0)
+    ratings_good = models.PositiveIntegerField(_("满意评价数"), default=0)
+    inspections = models.PositiveIntegerField(_("暗访次数"), default=0)
+    inspection_sum = models.DecimalField(_("暗访得分合计"), max_digits=12, decimal_places=2, default=0)
+    praise = models.PositiveIntegerField(_("表扬数"), default=0)
+    complaints = models.PositiveIntegerField(_("一般投诉数"), default=0)
+    major_complaints = models.PositiveIntegerField(_("重大投诉数"), default=0)
+
+    class Meta:
+        verbose_name = _("月度汇总")
+        verbose_name_plural = _("月度汇总")
+        constraints = [models.UniqueConstraint(fields=["month", "staff"], name="month_summary_one_per_staff")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.staff_id}"

@@ -1,7 +1,7 @@
 """Reads of the facts that other apps may use: above all the actuals of a month (SCORING.md §1)."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum
@@ -9,7 +9,16 @@ from django.db.models.expressions import Func
 from django.http import Http404
 
 from core.months import month_bounds
-from metrics.models import RECORD_MODELS, AccountOpening, Deposit, EbankingSale, Feedback, ImportBatch, MonthLock
+from metrics.models import (
+    RECORD_MODELS,
+    AccountOpening,
+    Deposit,
+    EbankingSale,
+    Feedback,
+    ImportBatch,
+    MonthLock,
+    MonthSummary,
+)
 from staff.models import Assignment, Role
 from staff.selectors import membership_of, scoped_for_user
 
@@ -57,21 +66,26 @@ COMPLAINT = Q(kind="complaint", upheld=True, severity="normal")  # upheld, norma
 MAJOR_COMPLAINT = Q(kind="complaint", upheld=True, severity="major")  # upheld, major: the veto
 
 
-def _record_aggregates(span: Q, *, effective_threshold: Decimal, days: int | None = None) -> list[QuerySet]:
-    """One aggregate query per kind of record, grouped by staff member, over the records in `span`.
+def _record_aggregates(
+    span: Q, *, effective_threshold: Decimal, days: int | None = None, kinds=None
+) -> dict[str, QuerySet]:
+    """One aggregate query per kind of record (or per kind in `kinds`), grouped by staff member,
+    over the records in `span`, by kind name.
 
     With `days` (a calendar month's length), deposits also carry the month's daily-average
     weighting Σ amount × (D − d + 1)."""
     deposit_sums = {"total": Sum("amount")}
     if days is not None:
         deposit_sums["weighted"] = Sum(F("amount") * (days + 1 - DayOfMonth("date")))
-    return [
-        AccountOpening.objects.filter(span)
+    queries = {
+        "accounts": lambda: AccountOpening.objects.filter(span)
         .values("staff_id")
         .annotate(accounts=Count("id"), effective=Count("id", filter=Q(avg_assets__gte=effective_threshold))),
-        EbankingSale.objects.filter(span, activated=True).values("staff_id").annotate(ebanking=Count("id")),
-        Deposit.objects.filter(span).values("staff_id").annotate(**deposit_sums),
-        Feedback.objects.filter(span)
+        "ebanking": lambda: EbankingSale.objects.filter(span, activated=True)
+        .values("staff_id")
+        .annotate(ebanking=Count("id")),
+        "deposits": lambda: Deposit.objects.filter(span).values("staff_id").annotate(**deposit_sums),
+        "feedback": lambda: Feedback.objects.filter(span)
         .values("staff_id")
         .annotate(
             ratings=Count("id", filter=RATING),
@@ -82,7 +96,8 @@ def _record_aggregates(span: Q, *, effective_threshold: Decimal, days: int | Non
             complaints=Count("id", filter=COMPLAINT),
             major_complaints=Count("id", filter=MAJOR_COMPLAINT),
         ),
-    ]
+    }
+    return {kind: query() for kind, query in queries.items() if kinds is None or kind in kinds}
 
 
 COUNT_COLUMNS = (
@@ -96,29 +111,98 @@ COUNT_COLUMNS = (
     "complaints",
     "major_complaints",
 )
+# The sums a month summary keeps, in 元 (and points for inspections), to the cent.
+SUM_COLUMNS = ("deposits_weighted", "deposits_total", "inspection_sum")
+SUMMARY_COLUMNS = (*COUNT_COLUMNS, *SUM_COLUMNS)
+# The month summaries count effective customers at SCORING.md's default threshold; a scheme
+# with another one has its `effective` counted from the account openings (`actuals`).
+SUMMARY_EFFECTIVE_THRESHOLD = Decimal("10000")
+CENT = Decimal("0.01")
+
+
+def summary_rows(*, month: datetime.date, staff_ids=None, kinds=None) -> dict[int, dict]:
+    """What the month summaries of `month` should hold, counted from the records: per staff
+    member whose records add up to anything (restricted to `staff_ids` when given), the columns of the kinds in
+    `kinds` (all when None), sums as Decimals to the cent. The one reading of the records
+    behind every summary, so the rules of §1 stay written once (`_record_aggregates`)."""
+    first, last, days = month_bounds(month)
+    span = Q(date__gte=first, date__lte=last)
+    if staff_ids is not None:
+        span &= Q(staff_id__in=list(staff_ids))
+    queries = _record_aggregates(span, effective_threshold=SUMMARY_EFFECTIVE_THRESHOLD, days=days, kinds=kinds)
+    rows: dict[int, dict] = {}
+    for kind, query in queries.items():
+        for found in query:
+            row = rows.setdefault(found.pop("staff_id"), {})
+            if kind == "deposits":
+                found = {"deposits_weighted": found["weighted"], "deposits_total": found["total"]}
+            for name, value in found.items():
+                row[name] = _cents(value) if name in SUM_COLUMNS else int(value)
+    # Records that add up to nothing (a deposit of 0) leave no row, as nothing at all does.
+    return {staff_id: row for staff_id, row in rows.items() if any(row.values())}
+
+
+def _cents(value) -> Decimal:
+    """A sum as the summary stores it: Decimal to the cent (SQLite sums decimals as floats)."""
+    if value is None:
+        return Decimal("0.00")
+    return (Decimal(repr(value)) if isinstance(value, float) else Decimal(value)).quantize(CENT, ROUND_HALF_UP)
 
 
 def actuals(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFrame:
-    """Per staff member, what they did in the month (SCORING.md §1), for the engine.
+    """Per staff member, what they did in the month (SCORING.md §1), for the engine, read from
+    the month summaries: one row per staff member rather than every record.
 
     `deposits` is the month's daily-average contribution Σ amount × (D − d + 1) / D in 万元;
-    `deposits_total` the plain sum in 万元.
+    `deposits_total` the plain sum in 万元. With an `effective_threshold` other than the one
+    the summaries count at, `effective` alone is counted again from the account openings.
     """
     first, last, days = month_bounds(month)
-    queries = _record_aggregates(Q(date__gte=first, date__lte=last), effective_threshold=effective_threshold, days=days)
-    frames = [pd.DataFrame.from_records(list(query)) for query in queries]
-    frames = [frame.set_index("staff_id") for frame in frames if not frame.empty]
-    if not frames:
+    rows = MonthSummary.objects.filter(month=first).values_list("staff_id", *SUMMARY_COLUMNS)
+    table = pd.DataFrame.from_records(list(rows), columns=["staff_id", *SUMMARY_COLUMNS])
+    if Decimal(effective_threshold) != SUMMARY_EFFECTIVE_THRESHOLD:
+        table = _effective_counted(table, first=first, last=last, effective_threshold=effective_threshold)
+    return _actuals_table(table, days)
+
+
+def actuals_from_records(*, month: datetime.date, effective_threshold: Decimal) -> pd.DataFrame:
+    """The same actuals as `actuals`, counted from the records themselves: what the summaries
+    are checked against (tests, `check_summaries`)."""
+    rows = summary_rows(month=month)
+    table = pd.DataFrame.from_records(
+        [(staff_id, *(row.get(name, 0) for name in SUMMARY_COLUMNS)) for staff_id, row in rows.items()],
+        columns=["staff_id", *SUMMARY_COLUMNS],
+    )
+    first, last, days = month_bounds(month)
+    if Decimal(effective_threshold) != SUMMARY_EFFECTIVE_THRESHOLD:
+        table = _effective_counted(table, first=first, last=last, effective_threshold=effective_threshold)
+    return _actuals_table(table, days)
+
+
+def _effective_counted(table: pd.DataFrame, *, first, last, effective_threshold: Decimal) -> pd.DataFrame:
+    """`effective` counted again from the month's account openings at another threshold: one
+    grouped query over one table, the only actual a scheme parameter changes."""
+    span = Q(date__gte=first, date__lte=last)
+    counted = _record_aggregates(span, effective_threshold=effective_threshold, kinds={"accounts"})["accounts"]
+    effective = {row["staff_id"]: row["effective"] for row in counted}
+    table = table.copy()
+    table["effective"] = table["staff_id"].map(effective).fillna(0).astype("int64")
+    return table
+
+
+def _actuals_table(table: pd.DataFrame, days: int) -> pd.DataFrame:
+    """Summary columns (counts, sums in 元 to the cent) → the engine's actuals (SCORING.md §1)."""
+    if table.empty:
         return pd.DataFrame(columns=ACTUAL_COLUMNS)
-    table = pd.concat(frames, axis=1)
+    table = table.sort_values("staff_id", kind="stable").reset_index(drop=True)
     for column in COUNT_COLUMNS:
-        table[column] = table[column].fillna(0).astype("int64") if column in table else 0
-    for column in ("weighted", "total", "inspection_sum"):
-        table[column] = table[column].astype("float64") if column in table else float("nan")
-    table["deposits"] = table["weighted"].fillna(0.0) / days / 10000.0
-    table["deposits_total"] = table["total"].fillna(0.0) / 10000.0
+        table[column] = table[column].astype("int64")
+    for column in SUM_COLUMNS:
+        table[column] = table[column].astype("float64")
+    table["deposits"] = table["deposits_weighted"] / days / 10000.0
+    table["deposits_total"] = table["deposits_total"] / 10000.0
     table["mystery"] = table["inspection_sum"] / table["inspections"].where(table["inspections"] > 0)
-    return table.reset_index()[ACTUAL_COLUMNS]
+    return table[ACTUAL_COLUMNS]
 
 
 TOTAL_FIELDS = (*COUNT_COLUMNS, "deposits_total")
@@ -129,27 +213,44 @@ def record_totals(
     staff_ids,
     first: datetime.date,
     last: datetime.date,
-    effective_threshold: Decimal = Decimal("10000"),
+    effective_threshold: Decimal = SUMMARY_EFFECTIVE_THRESHOLD,
 ) -> dict[int, dict]:
     """Per staff member, counts and sums of the records dated `first`..`last` inclusive, for the
     write-ups: the raw counts a sentence can cite (how many ratings, how many of them good)
     rather than the smoothed rate the engine scores. The same aggregates as `actuals`.
 
-    Every id asked for is in the answer, with zeros where there was nothing; `deposits_total`
-    is the plain sum in 万元, as a Decimal.
+    Whole calendar months inside the span are read from the month summaries, the days of a
+    month the span covers only in part from the records (all of it from the records for
+    another `effective_threshold`). Every id asked for is in the answer, with zeros where
+    there was nothing; `deposits_total` is the plain sum in 万元, as a Decimal.
     """
     ids = sorted(set(staff_ids))
     totals = {staff_id: {**dict.fromkeys(COUNT_COLUMNS, 0), "deposits_total": Decimal("0")} for staff_id in ids}
-    if not ids:
+    if not ids or first > last:
         return totals
-    span = Q(staff_id__in=ids, date__gte=first, date__lte=last)
-    for query in _record_aggregates(span, effective_threshold=effective_threshold):
-        for row in query:
-            staff_id = row.pop("staff_id")
-            row.pop("inspection_sum", None)
-            if "total" in row:
-                row = {"deposits_total": Decimal(row.pop("total") or 0) / 10000}
-            totals[staff_id].update(row)
+    whole, partial = _whole_months(first, last)
+    if Decimal(effective_threshold) != SUMMARY_EFFECTIVE_THRESHOLD:
+        whole, partial = [], [(first, last)]
+    if whole:
+        rows = MonthSummary.objects.filter(staff_id__in=ids, month__in=whole).values_list(
+            "staff_id", *COUNT_COLUMNS, "deposits_total"
+        )
+        for staff_id, *values in rows:
+            total = totals[staff_id]
+            for name, value in zip(COUNT_COLUMNS, values, strict=False):
+                total[name] += value
+            total["deposits_total"] += Decimal(values[-1]) / 10000
+    for start, end in partial:
+        span = Q(staff_id__in=ids, date__gte=start, date__lte=end)
+        for kind, query in _record_aggregates(span, effective_threshold=effective_threshold).items():
+            for row in query:
+                total = totals[row.pop("staff_id")]
+                if kind == "deposits":
+                    total["deposits_total"] += Decimal(row["total"] or 0) / 10000
+                    continue
+                row.pop("inspection_sum", None)
+                for name, value in row.items():
+                    total[name] += value
     return totals
 
 
@@ -178,6 +279,20 @@ def month_to_date_counts(
         staff_id = row.pop("staff_id")
         counts.setdefault(staff_id, dict.fromkeys(MONTH_TO_DATE_COLUMNS, 0)).update(row)
     return counts
+
+
+def _whole_months(first: datetime.date, last: datetime.date):
+    """The calendar months lying wholly inside first..last, and the spans of days outside them."""
+    whole, partial = [], []
+    month = first.replace(day=1)
+    while month <= last:
+        start, end, _days = month_bounds(month)
+        if start >= first and end <= last:
+            whole.append(start)
+        else:
+            partial.append((max(start, first), min(end, last)))
+        month = end + datetime.timedelta(days=1)
+    return whole, partial
 
 
 def last_imports() -> dict[str, ImportBatch]:

@@ -39,6 +39,7 @@ from core.imports.kinds import (
 from metrics.models import RECORD_MODELS, ImportBatch, MonthLock
 from metrics.pseudonyms import customer_hash
 from metrics.selectors import locked_months
+from metrics.summaries import summaries_refresh
 
 # ─── importing a file ─────────────────────────────────────────────────────────────────────
 
@@ -405,6 +406,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
             record = model(**values)
             record.full_clean()
             record.save()
+            summaries_refresh(kind=kind, pairs=[(record.staff_id, record.date)])
             change_record(
                 obj=record,
                 action=Change.Action.CREATE,
@@ -414,7 +416,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
                 source="console",
             )
             return record
-        before = _snapshot(record)
+        before, was = _snapshot(record), (record.staff_id, record.date)
         for name, value in values.items():
             setattr(record, name, value)
         record.full_clean()
@@ -422,6 +424,7 @@ def record_save(*, kind: str, record=None, values: dict, reason: str, user):
         if not changes:
             return record
         record.save()
+        summaries_refresh(kind=kind, pairs=[was, (record.staff_id, record.date)])  # both, if it moved
         change_record(
             obj=record,
             action=Change.Action.UPDATE,

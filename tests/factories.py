@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from metrics.models import AccountOpening, Deposit, EbankingSale, Feedback
 from metrics.pseudonyms import customer_hash
+from metrics.summaries import summaries_refresh
 from staff.models import Assignment, Branch, Level, Staff
 
 START_OF_TIME = datetime.date(1900, 1, 1)
@@ -84,10 +85,12 @@ def accounts(member: Staff, day: datetime.date, count: int, avg_assets: Decimal 
         )
         for i in range(count)
     )
+    summaries_refresh(kind="accounts", pairs=[(member.pk, day)])  # as every writer of records does
 
 
 def deposit(member: Staff, day: datetime.date, amount: Decimal):
     Deposit.objects.create(ref=_ref("DEP"), date=day, staff=member, customer_hash=customer_hash("C1"), amount=amount)
+    summaries_refresh(kind="deposits", pairs=[(member.pk, day)])
 
 
 def ebanking(member: Staff, day: datetime.date, count: int, activated: bool = True):
@@ -102,6 +105,7 @@ def ebanking(member: Staff, day: datetime.date, count: int, activated: bool = Tr
         )
         for i in range(count)
     )
+    summaries_refresh(kind="ebanking", pairs=[(member.pk, day)])
 
 
 def feedback(member: Staff, day: datetime.date, kind: str, *, count: int = 1, **fields):
@@ -109,6 +113,7 @@ def feedback(member: Staff, day: datetime.date, kind: str, *, count: int = 1, **
     Feedback.objects.bulk_create(
         Feedback(ref=_ref("FB"), date=day, staff=member, channel=channel, kind=kind, **fields) for _ in range(count)
     )
+    summaries_refresh(kind="feedback", pairs=[(member.pk, day)])
 
 
 def full_month(member: Staff, month: datetime.date, *, share: float = 1.0):
