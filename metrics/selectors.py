@@ -272,8 +272,9 @@ def month_to_date_counts(
     span = Q(date__gte=first, date__lte=last, staff__branch__path__startswith=path)
     if position:
         span &= Q(staff__position=position)
-    # The accounts and e-banking aggregates only: the querysets of the other kinds are never run.
-    accounts, ebanking = _record_aggregates(span, effective_threshold=effective_threshold)[:2]
+    # The accounts and e-banking aggregates only.
+    queries = _record_aggregates(span, effective_threshold=effective_threshold, kinds=("accounts", "ebanking"))
+    accounts, ebanking = queries["accounts"], queries["ebanking"]
     counts: dict[int, dict] = {}
     for row in [*accounts, *ebanking]:
         staff_id = row.pop("staff_id")
