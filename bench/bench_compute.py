@@ -297,11 +297,11 @@ def child(database: str, staff: int, records: int) -> None:
     from django.core.management import call_command
 
     from appraisals import selectors
-    from scoring import input_fingerprint
     from appraisals.services import periods
     from appraisals.services.periods import period_compute
     from metrics.selectors import actuals, actuals_from_records
     from metrics.summaries import summaries_rebuild
+    from scoring import input_fingerprint
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
