@@ -19,24 +19,12 @@ from metrics.models import (
     MonthLock,
     MonthSummary,
 )
+from scoring import INPUT_COLUMNS
 from staff.models import Assignment, Role
 from staff.selectors import membership_of, scoped_for_user
 
-ACTUAL_COLUMNS = [
-    "staff_id",
-    "accounts",
-    "effective",
-    "ebanking",
-    "deposits",
-    "deposits_total",
-    "ratings",
-    "ratings_good",
-    "mystery",
-    "inspections",
-    "praise",
-    "complaints",
-    "major_complaints",
-]
+# What the engine reads of a month's records: its input contract is the one list of these columns.
+ACTUAL_COLUMNS = list(INPUT_COLUMNS["actuals"])
 
 
 class DayOfMonth(Func):
