@@ -155,16 +155,16 @@ def table_from_rows(rows: list) -> Table | FileRejected:
     bad: list[RowError] = []
     for number, row in enumerate(rows, start=2):
         if not isinstance(row, dict):
-            bad.append(RowError(number, "-", "each row must be an object of column: value"))
+            bad.append(RowError(number, "-", _("每一行应为 {列名: 值} 形式的对象")))
             continue
         for key, value in row.items():
             if not storable(key) or (isinstance(value, str) and not storable(value)):
                 # Not quoted back: text a database cannot hold cannot be kept in the batch's errors either.
-                bad.append(RowError(number, "-", "a column name or value holds a NUL character or broken Unicode"))
+                bad.append(RowError(number, "-", _("列名或值中含有 NUL 字符或损坏的 Unicode 字符")))
                 continue
             header.setdefault(key, None)
             if _cell(value) is None:
-                bad.append(RowError(number, key, "a value must be text, a number, true/false or null"))
+                bad.append(RowError(number, key, _("值应为文本、数字、true/false 或 null")))
     if bad:
         return FileRejected(bad)
     names = list(header)

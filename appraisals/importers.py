@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from appraisals.models import ScopeKind, Target, TargetItem
 from audit.models import Change
@@ -47,7 +48,7 @@ def _scope(text: str, branches: dict, staff_ids: dict) -> tuple[str | None, int 
     branch = branches.get(text)
     member = staff_ids.get(text)
     if branch and member:
-        return None, None, f"{text} is both a branch code and an employee number; it cannot be told apart"
+        return None, None, _("%(scope)s 既是机构号又是员工编号，无法分辨") % {"scope": text}
     if branch:
         branch_id, level = branch
         if level == Level.HEAD_OFFICE:
@@ -55,7 +56,7 @@ def _scope(text: str, branches: dict, staff_ids: dict) -> tuple[str | None, int 
         return ScopeKind.BRANCH, branch_id, ""
     if member:
         return ScopeKind.STAFF, member, ""
-    return None, None, f"{text} is neither bank, a known branch code nor a known employee number"
+    return None, None, _("%(scope)s 既不是 bank，也不是已知的机构号或员工编号") % {"scope": text}
 
 
 def prepare_targets(rows: Rows, context: ImportContext) -> Plan:
@@ -87,8 +88,13 @@ def prepare_targets(rows: Rows, context: ImportContext) -> Plan:
             rows.flag_at(
                 position,
                 "item",
-                f"the {items.iat[position]} target of {scopes.iat[position]} for "
-                f"{month:%Y-%m} appears twice in this file (first at row {rows.numbers[seen[key]]})",
+                _("%(scope)s %(month)s 的 %(item)s 目标在本文件中出现了两次（首次在第 %(first)s 行）")
+                % {
+                    "item": items.iat[position],
+                    "scope": scopes.iat[position],
+                    "month": f"{month:%Y-%m}",
+                    "first": rows.numbers[seen[key]],
+                },
             )
             continue
         seen[key] = position
@@ -113,7 +119,8 @@ def prepare_targets(rows: Rows, context: ImportContext) -> Plan:
             rows.flag_at(
                 row.position,
                 "target",
-                f"the target is already stored as {existing.target}; use --update to change it to {row.target}",
+                _("目标已存为 %(old)s；如要改为 %(new)s，请用更新模式（--update）")
+                % {"old": existing.target, "new": row.target},
             )
 
     def write(batch):
@@ -135,7 +142,7 @@ def prepare_targets(rows: Rows, context: ImportContext) -> Plan:
             for existing, row in update:
                 entries.append((existing.pk, str(existing), {"target": [str(existing.target), str(row.target)]}))
                 existing.target = row.target
-            Target.objects.bulk_update([existing for existing, _ in update], ["target"])
+            Target.objects.bulk_update([existing for existing, _row in update], ["target"])
             changes_record_bulk(
                 model=Target,
                 entries=entries,
@@ -152,7 +159,7 @@ def register_targets() -> None:
     register(
         KindSpec(
             name="targets",
-            label=_("考核目标"),
+            label=gettext_lazy("考核目标"),
             columns=(
                 Column("period", "考核期", Month(), required=True),
                 Column("scope", "范围", Text(32), required=True),

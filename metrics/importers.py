@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import Change
 from audit.services import changes_record_bulk
@@ -34,6 +35,7 @@ from core.imports.cells import (
     map_unique,
     or_default,
 )
+from core.imports.errors import fill
 from core.imports.kinds import (
     UPDATE_REASON,
     ImportContext,
@@ -102,7 +104,7 @@ def prepare_records(kind: RecordKind, rows: Rows, context: ImportContext) -> Pla
     refs = rows.value("ref")
     dates = rows.value("date")
     employee_nos = rows.value("employee_no")
-    flag_repeated(rows, refs, "ref", prefix="ref ")
+    flag_repeated(rows, refs, "ref", what=_("流水号 %(value)s"))
     _flag_dates(rows, dates, context)
     staff_ids = _staff_ids(rows, employee_nos)
     date_texts = map_unique(dates, datetime.date.isoformat)
@@ -121,9 +123,9 @@ def prepare_records(kind: RecordKind, rows: Rows, context: ImportContext) -> Pla
     new_columns = {name: values[name][new].tolist() for name in fields}
     new_columns["staff_id"] = [int(pk) for pk in new_columns["staff_id"]]
     changed_rows = [
-        [_update_value(name, values[name].iat[position]) for name in fields] for _, _, _, position in updates
+        [_update_value(name, values[name].iat[position]) for name in fields] for _pk, _ref, _fields, position in updates
     ]
-    history = [(pk, ref, changed_fields) for pk, ref, changed_fields, _ in updates]
+    history = [(pk, ref, changed_fields) for pk, ref, changed_fields, _position in updates]
     user = context.user
 
     def write(batch) -> None:
@@ -131,7 +133,7 @@ def prepare_records(kind: RecordKind, rows: Rows, context: ImportContext) -> Pla
         insert_rows(table=kind.model._meta.db_table, columns=model_columns(kind.model, columns))
         touched = _month_pairs(new_columns["staff_id"], new_columns["date"])
         if updates:
-            pks = [pk for pk, _, _, _ in updates]
+            pks = [pk for pk, _ref, _fields, _position in updates]
             touched |= _stored_month_pairs(kind.model, pks)  # where the records were …
             touched |= _month_pairs([row[1] for row in changed_rows], [row[0] for row in changed_rows])  # … and go
             update_rows(
@@ -178,9 +180,13 @@ def _compare(model, rows, refs, good, content, context) -> tuple[np.ndarray, lis
             stored_month = datetime.date.fromisoformat(stored["date"].iat[i]).replace(day=1)
             if not context.update:
                 first = next(iter(fields))
-                rows.flag_at(position, _COLUMN_OF_FIELD.get(first, first), _different_content_message(ref, fields))
+                message = _different_content_message(ref, fields, rows.label)
+                rows.flag_at(position, _COLUMN_OF_FIELD.get(first, first), message)
             elif stored_month in locked:
-                message = f"ref {ref} is stored in a finalized month: {finalized_message(stored_month)}"
+                message = _("流水号 %(ref)s 存于已定稿的月份：%(finalized)s") % {
+                    "ref": ref,
+                    "finalized": finalized_message(stored_month),
+                }
                 rows.flag_at(position, "date", message)
             else:
                 updates.append((int(stored["id"].iat[i]), ref, fields, position))
@@ -226,7 +232,8 @@ def _flag_dates(rows: Rows, dates: pd.Series, context: ImportContext) -> None:
             map_unique(
                 dates[future],
                 lambda day: (
-                    f"{day.isoformat()} is after today ({today.isoformat()}); records cannot be dated in the future"
+                    _("%(day)s 晚于今天（%(today)s）；记录的日期不能在将来")
+                    % {"day": day.isoformat(), "today": today.isoformat()}
                 ),
             ),
         )
@@ -246,9 +253,7 @@ def _staff_ids(rows: Rows, employee_nos: pd.Series) -> pd.Series:
         rows.flag(
             unknown,
             "employee_no",
-            "unknown employee "
-            + employee_nos[unknown]
-            + " (import the staff file first, or correct the employee number)",
+            fill(_("未知员工 %(value)s（请先导入员工文件，或更正员工编号）"), employee_nos[unknown]),
         )
     return staff_ids
 
@@ -319,17 +324,21 @@ def _differences(content: dict[str, pd.Series], stored: pd.DataFrame, positions:
 
 
 def _shown(value) -> str:
-    return "(empty)" if value is None or value == "" else str(value)
+    return _("（空）") if value is None or value == "" else str(value)
 
 
-def _different_content_message(ref: str, fields: dict) -> str:
+def _different_content_message(ref: str, fields: dict, label: Callable[[str], str]) -> str:
+    """Names each differing column as the file named it (`label`)."""
     parts = [
-        f"{_COLUMN_OF_FIELD.get(name, name)} changed"
+        _("%(column)s 有变化") % {"column": label(_COLUMN_OF_FIELD.get(name, name))}
         if name in _HIDDEN
-        else f"{_COLUMN_OF_FIELD.get(name, name)} {_shown(old)}→{_shown(new)}"
+        else f"{label(_COLUMN_OF_FIELD.get(name, name))} {_shown(old)}→{_shown(new)}"
         for name, (old, new) in fields.items()
     ]
-    return f"ref {ref} is already stored with different content: {', '.join(parts)}; use --update to change it"
+    return _("流水号 %(ref)s 已存有不同的内容：%(changes)s；如要修改，请用更新模式（--update）") % {
+        "ref": ref,
+        "changes": _("，").join(parts),
+    }
 
 
 # ─── the four kinds ───────────────────────────────────────────────────────────────────────
@@ -378,12 +387,12 @@ def _feedback(rows: Rows) -> dict[str, pd.Series]:
     rows.flag(
         (kinds == FeedbackKind.RATING) & (rows.text("rating") == ""),
         "rating",
-        "is empty; a rating (1–5) is required when kind is rating (评价)",
+        _("为空；%(kind)s为“评价”（rating）时必须填写 1–5 的评分") % {"kind": rows.label("kind")},
     )
     rows.flag(
         (kinds == FeedbackKind.INSPECTION) & (rows.text("score") == ""),
         "score",
-        "is empty; a score (0–100) is required when kind is inspection (暗访)",
+        _("为空；%(kind)s为“暗访”（inspection）时必须填写 0–100 的得分") % {"kind": rows.label("kind")},
     )
     return {
         "channel": rows.value("channel"),
@@ -399,7 +408,7 @@ def _feedback(rows: Rows) -> dict[str, pd.Series]:
 RECORD_KINDS = (
     RecordKind(
         name="accounts",
-        label=_("开户"),
+        label=gettext_lazy("开户"),
         model=AccountOpening,
         columns=(
             CUSTOMER_COLUMN,
@@ -410,7 +419,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="deposits",
-        label=_("存款"),
+        label=gettext_lazy("存款"),
         model=Deposit,
         columns=(
             CUSTOMER_COLUMN,
@@ -421,7 +430,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="ebanking",
-        label=_("电子银行"),
+        label=gettext_lazy("电子银行"),
         model=EbankingSale,
         columns=(
             CUSTOMER_COLUMN,
@@ -432,7 +441,7 @@ RECORD_KINDS = (
     ),
     RecordKind(
         name="feedback",
-        label=_("客户反馈"),
+        label=gettext_lazy("客户反馈"),
         model=Feedback,
         columns=(
             Column("channel", "渠道", Choice(Channel), required=True),

@@ -67,7 +67,19 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
+        """The line a successful import ends with, in the active language (CONTRACT.md §1: its
+        English reads "created X, updated Y, unchanged Z")."""
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        return _("导入完成：新建 %(created)d 条，更新 %(updated)d 条，未变 %(unchanged)d 条。") % counts
+
+    @property
+    def check_summary(self) -> str:
+        """What a dry run found, in the active language."""
+        counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        return (
+            _("检查通过（未写入任何数据）：将新建 %(created)d 条，更新 %(updated)d 条，未变 %(unchanged)d 条。")
+            % counts
+        )
 
 
 def _read_source(source, filename: str | None) -> tuple[bytes, str]:
@@ -205,7 +217,7 @@ def import_table(
         except IntegrityError as exc:
             # Another import stored some of the same rows between our check and our write.
             batch, plan = None, Plan()
-            errors = [RowError(1, "-", f"the database refused the rows, nothing was written ({exc}); try again")]
+            errors = [RowError(1, "-", _("数据库拒绝了这些行，什么也没有写入（%(detail)s）；请重试") % {"detail": exc})]
             error_count = 1
         except MonthFinalizedMeanwhile as exc:
             batch, plan = None, Plan()
@@ -445,8 +457,8 @@ class MonthFinalizedMeanwhile(LobbyStarError):
 
     def __init__(self, finalized: list[datetime.date]):
         super().__init__(
-            "; ".join(finalized_message(month) for month in finalized)
-            + " (finalized while this file was being imported): nothing was written; import it again"
+            _("%(finalized)s（在导入这个文件期间定稿）：什么也没有写入；请重新导入")
+            % {"finalized": _("；").join(finalized_message(month) for month in finalized)}
         )
 
 

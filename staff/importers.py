@@ -12,7 +12,8 @@ import datetime
 
 import numpy as np
 import pandas as pd
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.imports.cells import Choice, Column, Date, Email, Text
 from core.imports.kinds import (
@@ -65,7 +66,7 @@ def prepare_branches(rows: Rows, context: ImportContext) -> Plan:
     for name in ("code", "name", "parent_code", "level"):
         rows.value(name)
     codes = rows.value("code")
-    flag_repeated(rows, codes, "code", prefix="branch ")
+    flag_repeated(rows, codes, "code", what=_("机构 %(value)s"))
     # A row with a bad name still places its branch in the tree, so its children are not
     # reported as orphans too.
     usable = (codes.notna() & rows.value("level").notna() & ~codes.duplicated(keep="first")).to_numpy()
@@ -107,7 +108,7 @@ def prepare_staff(rows: Rows, context: ImportContext) -> Plan:
             rows.flag_at(
                 int(positions[index]),
                 "changed_on",
-                f"the change takes effect on {day}: " + finalized_message(day),
+                _("这次变动于 %(day)s 生效：%(finalized)s") % {"day": day, "finalized": finalized_message(day)},
             )
     plan.write = lambda batch: staff_changes_apply(
         changes=changes, user=context.user, source=history_source(batch), reason=IMPORT_REASON
@@ -123,10 +124,8 @@ def prepare_absences(rows: Rows, context: ImportContext) -> Plan:
     rows.value("kind")
     complete = employee_nos.notna() & starts.notna() & ends.notna()
     keys = pd.Series(None, index=rows.index, dtype=object)
-    keys[complete] = (
-        employee_nos[complete] + " from " + starts[complete].astype(str) + " to " + ends[complete].astype(str)
-    )
-    flag_repeated(rows, keys, "start", prefix="the absence of ")
+    keys[complete] = employee_nos[complete] + " " + starts[complete].astype(str) + "–" + ends[complete].astype(str)
+    flag_repeated(rows, keys, "start", what=_("缺勤 %(value)s"))
     positions, values = _records(rows, ["employee_no", "start", "end", "kind"], ~rows.bad)
     changes = absence_changes_plan(absences=[AbsenceValues(**row) for row in values], update=context.update)
     plan = _plan_from(changes, rows, positions)
@@ -157,7 +156,7 @@ def register_kinds() -> None:
     register(
         KindSpec(
             name="branches",
-            label=_("机构"),
+            label=gettext_lazy("机构"),
             columns=(
                 Column("code", "机构号", Text(32), required=True),
                 Column("name", "机构名称", Text(100), required=True),
@@ -170,7 +169,7 @@ def register_kinds() -> None:
     register(
         KindSpec(
             name="staff",
-            label=_("员工"),
+            label=gettext_lazy("员工"),
             columns=(
                 Column("employee_no", "员工编号", Text(32), required=True),
                 Column("name", "姓名", Text(50), required=True),
@@ -189,7 +188,7 @@ def register_kinds() -> None:
     register(
         KindSpec(
             name="absences",
-            label=_("缺勤"),
+            label=gettext_lazy("缺勤"),
             columns=(
                 Column("employee_no", "员工编号", Text(32), required=True),
                 Column("start", "开始日期", Date(), required=True),

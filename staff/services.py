@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import TextChoices
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from audit.models import Change
 from audit.services import changes_record_bulk, field_changes
@@ -94,7 +95,7 @@ def branch_changes_plan(*, branches: Sequence[BranchValues]) -> BranchChanges:
         in_cycle.update(cycle)
         first = min((code for code in cycle if code in index_of), key=index_of.get)
         loop = " → ".join([*cycle, cycle[0]])
-        changes.problems.append(Problem(index_of[first], "parent_code", f"the branch tree has a cycle: {loop}"))
+        changes.problems.append(Problem(index_of[first], "parent_code", _("机构树中有环：%(loop)s") % {"loop": loop}))
 
     head_offices = sorted(
         (code for code, branch in tree.items() if branch.level == Level.HEAD_OFFICE),
@@ -103,14 +104,14 @@ def branch_changes_plan(*, branches: Sequence[BranchValues]) -> BranchChanges:
     for i, branch in enumerate(branches):
         problem = None
         if "/" in branch.code:
-            problem = ("code", f"{branch.code}: a branch code may not contain /")
+            problem = ("code", _("%(code)s：机构号不能含有 /") % {"code": branch.code})
         elif branch.code in in_cycle:
             pass
         elif branch.level == Level.HEAD_OFFICE:
             if branch.parent_code:
-                problem = ("parent_code", "the head office (总行) has no parent; leave parent_code empty")
+                problem = ("parent_code", _("总行没有上级机构；上级机构号（parent_code）请留空"))
             elif head_offices[0] != branch.code:
-                problem = ("level", f"there can be only one head office (总行), and {head_offices[0]} is one")
+                problem = ("level", _("总行只能有一个，%(code)s 已是总行") % {"code": head_offices[0]})
         else:
             problem = _parent_problem(branch, tree)
         if problem:
@@ -126,10 +127,13 @@ def branch_changes_plan(*, branches: Sequence[BranchValues]) -> BranchChanges:
                 Problem(
                     index_of[parent.code],
                     "level",
-                    (
-                        f"{_label(Level, branch.level)} {code} sits under {parent.code}, which cannot become "
-                        f"a {_label(Level, parent.level)}"
-                    ),
+                    _("%(level)s %(code)s 隶属于 %(parent)s，因此 %(parent)s 不能改为%(parent_level)s")
+                    % {
+                        "level": _label(Level, branch.level),
+                        "code": code,
+                        "parent": parent.code,
+                        "parent_level": _label(Level, parent.level),
+                    },
                 )
             )
 
@@ -153,21 +157,25 @@ def _parent_problem(branch: BranchValues, tree: dict[str, BranchValues]) -> tupl
     if not branch.parent_code:
         return (
             "parent_code",
-            f"a {_label(Level, branch.level)} needs a parent_code (its {_label(Level, wanted)})",
+            _("%(level)s必须填写上级机构号（parent_code，其上级应为%(wanted)s）")
+            % {"level": _label(Level, branch.level), "wanted": _label(Level, wanted)},
         )
     parent = tree.get(branch.parent_code)
     if parent is None:
         return (
             "parent_code",
-            f"unknown parent branch {branch.parent_code}: it is neither in this file nor stored",
+            _("未知的上级机构 %(code)s：既不在本文件中，也未录入系统") % {"code": branch.parent_code},
         )
     if parent.level != wanted:
         return (
             "level",
-            (
-                f"parent {parent.code} is a {_label(Level, parent.level)}; a {_label(Level, branch.level)} "
-                f"must sit under a {_label(Level, wanted)}"
-            ),
+            _("上级机构 %(parent)s 是%(parent_level)s；%(level)s的上级必须是%(wanted)s")
+            % {
+                "parent": parent.code,
+                "parent_level": _label(Level, parent.level),
+                "level": _label(Level, branch.level),
+                "wanted": _label(Level, wanted),
+            },
         )
     return None
 
@@ -341,14 +349,13 @@ def staff_changes_plan(*, people: Sequence[StaffValues], default_changed_on: dat
         person = people[i]
         day = person.changed_on or default_changed_on
         if person.branch_code not in branch_ids:
-            message = f"unknown branch {person.branch_code} (import the branches file first, or correct the code)"
+            message = _("未知机构 %(code)s（请先导入机构文件，或更正机构号）") % {"code": person.branch_code}
             changes.problems.append(Problem(i, "branch_code", message))
             continue
         if (person.employee_no, day) in seen_days:
-            message = (
-                f"employee {person.employee_no} appears more than once with the same changed_on ({day}); "
-                "give each change its own changed_on"
-            )
+            message = _(
+                "员工 %(employee_no)s 有多行的变动日期相同（%(day)s）；每次变动请填写各自的变动日期（changed_on）"
+            ) % {"employee_no": person.employee_no, "day": day}
             changes.problems.append(Problem(i, "changed_on", message))
             continue
         seen_days.add((person.employee_no, day))
@@ -394,10 +401,10 @@ def _apply_row(member: Member, wanted: dict, *, day: datetime.date) -> tuple[str
     effective = None
     if any(wanted[name] != current[name] for name in _ASSIGNED):
         if opened and day < opened["valid_from"]:
-            problem = (
-                f"changed_on {day} is before the current assignment began ({opened['valid_from']}); "
-                "changes must come in date order"
-            )
+            problem = _("变动日期 %(day)s 早于当前任职的开始日期（%(since)s）；变动须按日期先后导入") % {
+                "day": day,
+                "since": opened["valid_from"],
+            }
             return UNCHANGED, None, problem
         if opened and day == opened["valid_from"]:
             opened.update(_assignment(wanted, valid_from=day), id=opened["id"])  # corrects that day's change
@@ -527,18 +534,29 @@ def absence_changes_plan(*, absences: Sequence[AbsenceValues], update: bool = Fa
             problem = Problem(
                 i,
                 "employee_no",
-                f"unknown employee {absence.employee_no} (import the staff file first, or correct the number)",
+                _("未知员工 %(employee_no)s（请先导入员工文件，或更正员工编号）")
+                % {"employee_no": absence.employee_no},
             )
         elif absence.end < absence.start:
-            problem = Problem(i, "end", f"the absence ends ({absence.end}) before it starts ({absence.start})")
+            problem = Problem(
+                i,
+                "end",
+                _("缺勤的结束日期（%(end)s）早于开始日期（%(start)s）") % {"end": absence.end, "start": absence.start},
+            )
         elif old is not None and old["kind"] != kind and not update:
             problem = Problem(
                 i,
                 "kind",
-                (
-                    f"this absence of {absence.employee_no} from {absence.start} to {absence.end} is already stored "
-                    f"as {_label(AbsenceKind, old['kind'])}; use --update to change it"
-                ),
+                _(
+                    "员工 %(employee_no)s 自 %(start)s 至 %(end)s 的缺勤已存为%(kind)s；"
+                    "如要修改，请用更新模式（--update）"
+                )
+                % {
+                    "employee_no": absence.employee_no,
+                    "start": absence.start,
+                    "end": absence.end,
+                    "kind": _label(AbsenceKind, old["kind"]),
+                },
             )
         if problem:
             changes.problems.append(problem)

@@ -153,7 +153,7 @@ def import_check(request, token):
         request.session["imports"].pop(token, None)
         request.session.modified = True
         if result.ok:
-            messages.success(request, _("导入完成：%(summary)s。") % {"summary": result.summary})
+            messages.success(request, result.summary)
         else:
             messages.error(
                 request,

@@ -15,6 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import TextChoices
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.imports.errors import fill
 
 
 def or_default(values: pd.Series, default) -> pd.Series:
@@ -61,7 +64,9 @@ class Text:
         if self.max_length:
             too_long = cells.str.len() > self.max_length
             if too_long.any():
-                messages[too_long] = f"is longer than {self.max_length} characters: " + cells[too_long].map(shorten)
+                messages[too_long] = fill(
+                    _("超过 %(limit)d 个字符：%(value)s"), cells[too_long].map(shorten), limit=self.max_length
+                )
         return cells, messages
 
 
@@ -78,7 +83,7 @@ class Email(Text):
             try:
                 validate_email(text)
             except ValidationError:
-                return f"{text} is not an e-mail address"
+                return _("%(value)s 不是有效的电子邮箱地址") % {"value": text}
             return ""
 
         values, messages = super().parse(cells)
@@ -95,11 +100,11 @@ _DATE = re.compile(r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
 def parse_date_text(text: str) -> tuple[datetime.date | None, str]:
     match = _DATE.fullmatch(text)
     if not match:
-        return None, f"{text} is not a date (write YYYY-MM-DD, e.g. 2026-03-31)"
+        return None, _("%(value)s 不是日期（请写成 YYYY-MM-DD，如 2026-03-31）") % {"value": text}
     try:
         return datetime.date(int(match[1]), int(match[3]), int(match[4])), ""
     except ValueError:
-        return None, f"{text} is not a real date"
+        return None, _("%(value)s 不是有效日期") % {"value": text}
 
 
 class Date:
@@ -117,7 +122,7 @@ _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
 def _parse_month_text(text: str) -> tuple[datetime.date | None, str]:
     match = _MONTH.fullmatch(text)
     if not match or not 1 <= int(match[2]) <= 12:
-        return None, f"{text} is not a month (write YYYY-MM, e.g. 2026-03)"
+        return None, _("%(value)s 不是月份（请写成 YYYY-MM，如 2026-03）") % {"value": text}
     return datetime.date(int(match[1]), int(match[2]), 1), ""
 
 
@@ -176,11 +181,11 @@ class Amount:
         canonical, is_number, is_negative, too_precise, whole_digits = _decimal_texts(cells, places=2, thousands=True)
         messages = pd.Series("", index=cells.index, dtype=object)
         bad = ~is_number & ~is_negative
-        messages[bad] = cells[bad] + " is not an amount (yuan with up to 2 decimals, e.g. 1,234.50)"
-        messages[is_negative] = cells[is_negative] + " is negative; amounts cannot be negative"
-        messages[too_precise] = cells[too_precise] + " has more than 2 decimals"
+        messages[bad] = fill(_("%(value)s 不是金额（以元为单位，最多 2 位小数，如 1,234.50）"), cells[bad])
+        messages[is_negative] = fill(_("%(value)s 是负数；金额不能为负"), cells[is_negative])
+        messages[too_precise] = fill(_("%(value)s 超过 %(places)d 位小数"), cells[too_precise], places=2)
         too_large = is_number & ~too_precise & (whole_digits > self.max_whole_digits)
-        messages[too_large] = cells[too_large] + " is too large"
+        messages[too_large] = fill(_("%(value)s 超出上限"), cells[too_large])
         return canonical.where(messages == "", None), messages
 
 
@@ -193,18 +198,22 @@ class Number:
         self.hint = f"{minimum}–{maximum}, up to {places} decimals"
 
     def parse(self, cells):
-        canonical, is_number, is_negative, too_precise, _ = _decimal_texts(cells, places=self.places, thousands=False)
+        canonical, is_number, is_negative, too_precise, _digits = _decimal_texts(
+            cells, places=self.places, thousands=False
+        )
         messages = pd.Series("", index=cells.index, dtype=object)
-        range_text = f"must be a number from {self.minimum} to {self.maximum}"
+        limits = {"minimum": self.minimum, "maximum": self.maximum}
         bad = ~is_number & ~is_negative
-        messages[bad] = cells[bad] + f" is not a number; it {range_text}"
+        messages[bad] = fill(_("%(value)s 不是数字；应为 %(minimum)s 到 %(maximum)s 之间的数"), cells[bad], **limits)
         valid = (is_number & ~too_precise).astype(bool)
         # Compare as floats where the text is a plain number; NaN elsewhere compares False.
         as_float = pd.to_numeric(canonical.where(valid), errors="coerce").astype(float)
         in_range = (as_float >= self.minimum) & (as_float <= self.maximum)
         out_of_range = (valid & ~in_range) | is_negative
-        messages[out_of_range] = cells[out_of_range] + f" is out of range; it {range_text}"
-        messages[too_precise] = cells[too_precise] + f" has more than {self.places} decimals"
+        messages[out_of_range] = fill(
+            _("%(value)s 超出范围；应为 %(minimum)s 到 %(maximum)s 之间的数"), cells[out_of_range], **limits
+        )
+        messages[too_precise] = fill(_("%(value)s 超过 %(places)d 位小数"), cells[too_precise], places=self.places)
         return canonical.where(messages == "", None), messages
 
 
@@ -220,7 +229,8 @@ class WholeNumber:
         if not match or not self.minimum <= int(match[1]) <= self.maximum:
             return (
                 None,
-                f"{text} is not allowed; it must be a whole number from {self.minimum} to {self.maximum}",
+                _("%(value)s 不符合要求；应为 %(minimum)s 到 %(maximum)s 之间的整数")
+                % {"value": text, "minimum": self.minimum, "maximum": self.maximum},
             )
         return int(match[1]), ""
 
@@ -238,7 +248,7 @@ def _parse_boolean_text(text: str) -> tuple[bool | None, str]:
         return True, ""
     if lowered in _FALSE:
         return False, ""
-    return None, f"{text} is not a yes/no value (write true/false, 1/0 or 是/否)"
+    return None, _("%(value)s 不是“是/否”值（请写 true/false、1/0 或 是/否）") % {"value": text}
 
 
 class Boolean:
@@ -279,7 +289,11 @@ class Choice:
 
         def parse_one(text: str):
             code = lookup.get(text.lower())
-            return (code, "") if code else (None, f"{text} is not one of the allowed values: {allowed}")
+            return (
+                (code, "")
+                if code
+                else (None, _("%(value)s 不是允许的值；可选：%(allowed)s") % {"value": text, "allowed": allowed})
+            )
 
         return parse_unique(cells, parse_one)
 

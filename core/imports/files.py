@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.imports.errors import FileRejected, RowError
 
@@ -49,18 +50,24 @@ class Table:
 
 
 _SIGNATURES = [
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "an old-style Excel (.xls) or password-protected Office file"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\xff\xfe", "UTF-16 text"),
-    (b"\xfe\xff", "UTF-16 text"),
+    (b"%PDF", gettext_lazy("PDF 文档")),
+    (b"\x89PNG", gettext_lazy("PNG 图片")),
+    (b"\xff\xd8\xff", gettext_lazy("JPEG 图片")),
+    (b"GIF8", gettext_lazy("GIF 图片")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("旧版 Excel（.xls）或加了密码的 Office 文件")),
+    (b"\x1f\x8b", gettext_lazy("gzip 压缩包")),
+    (b"Rar!", gettext_lazy("RAR 压缩包")),
+    (b"7z\xbc\xaf", gettext_lazy("7-Zip 压缩包")),
+    (b"\xff\xfe", gettext_lazy("UTF-16 文本")),
+    (b"\xfe\xff", gettext_lazy("UTF-16 文本")),
 ]
-_NOT_READABLE = "the file is neither CSV (UTF-8 or GB18030) nor XLSX"
+
+
+def _not_readable(detail: str) -> str:
+    """ "The file is neither CSV nor XLSX: <detail>"."""
+    return _("文件既不是 CSV（UTF-8 或 GB18030）也不是 XLSX：%(detail)s") % {"detail": detail}
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -101,14 +108,14 @@ def read_table(data: bytes, filename: str = "", keep: Callable[[str], bool] | No
     if len(data) > max_bytes():
         raise too_large_error()
     if not data.strip():
-        raise _whole_file_error("the file is empty")
+        raise _whole_file_error(_("文件是空的"))
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, keep)
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise _whole_file_error(f"{_NOT_READABLE}: it is named .xlsx but is not an Excel workbook")
+        raise _whole_file_error(_not_readable(_("文件名是 .xlsx，但内容不是 Excel 工作簿")))
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
-            raise _whole_file_error(f"{_NOT_READABLE}: it looks like {what}; save it as .xlsx or CSV")
+            raise _whole_file_error(_not_readable(_("它看起来是%(what)s；请另存为 .xlsx 或 CSV") % {"what": what}))
     return _read_csv(data, keep)
 
 
@@ -137,7 +144,7 @@ def _encoding_of(data: bytes) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
-    raise _whole_file_error(f"{_NOT_READABLE}: it looks like binary data")
+    raise _whole_file_error(_not_readable(_("它看起来是二进制数据")))
 
 
 def _wrong_encoding(data: bytes) -> FileRejected:
@@ -209,7 +216,7 @@ def _read_csv(data: bytes, keep: Callable[[str], bool] | None) -> Table:
                 frames.append(chunk[kept])
             frame = pd.concat(frames) if len(frames) > 1 else frames[0]
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-            raise _whole_file_error(f"{_NOT_READABLE}: {str(exc)[:200]}".strip()) from None
+            raise _whole_file_error(_not_readable(str(exc)[:200]).strip()) from None
     # Rows with more cells than the header are skipped by the parser: report them, and
     # shift the numbers of the rows after them so every row keeps its own number.
     long_rows = [
@@ -445,7 +452,9 @@ def _read_xlsx(data: bytes, keep: Callable[[str], bool] | None) -> Table:
             _("XLSX 文件解压后大得异常（疑似压缩炸弹），拒绝读取；请另存为普通的 XLSX 或 CSV。")
         ) from None
     except _UNREADABLE as exc:
-        raise _whole_file_error(f"{_NOT_READABLE}: the workbook cannot be read ({str(exc)[:200]})") from None
+        raise _whole_file_error(
+            _not_readable(_("无法读取这个工作簿（%(detail)s）") % {"detail": str(exc)[:200]})
+        ) from None
 
 
 _NOTHING_KEPT: dict[int, str] = {}
@@ -532,7 +541,7 @@ def _cell_text(element, kind: str, style: str, strings: list[str], date_styles: 
 def _table_from_rows(rows: list[tuple[int, dict[int, str]]], width: int, kept: set[int] | None) -> Table:
     """The header (row 1) whole; of the data rows, the kept columns, labelled by their place."""
     if not rows:
-        raise _whole_file_error("the file is empty")
+        raise _whole_file_error(_("文件是空的"))
     header_values = rows[0][1] if rows[0][0] == 1 else {}
     data_rows = rows[1:] if rows[0][0] == 1 else rows
     header = [header_values.get(column, "") for column in range(1, width + 1)]

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from core.imports.cells import Column
 from core.imports.errors import FileRejected, RowError
@@ -44,8 +45,16 @@ UPDATE_REASON = "import --update"
 class Rows:
     """The data rows of a file, by English column name, with the errors found so far."""
 
-    def __init__(self, spec: KindSpec, cells: dict[str, pd.Series], numbers: np.ndarray):
+    def __init__(
+        self,
+        spec: KindSpec,
+        cells: dict[str, pd.Series],
+        numbers: np.ndarray,
+        headers: dict[str, str] | None = None,
+    ):
         self.spec = spec
+        # Each column as the file named it: messages name it so ("评分", not "rating").
+        self.headers = headers or {}
         self.columns = {column.name: column for column in spec.columns}
         self._cells = cells
         self.numbers = numbers
@@ -59,6 +68,14 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def label(self, name: str) -> str:
+        """The column `name` as the file named it; a column the file does not have, in the
+        file's language (its Chinese name when the file's header is Chinese)."""
+        if name in self.headers:
+            return self.headers[name]
+        column = self.columns.get(name)
+        return column_label(column, self.headers, self.columns) if column else name
 
     def has(self, name: str) -> bool:
         return name in self._cells
@@ -82,7 +99,7 @@ class Rows:
                 values[readable.to_numpy()] = parsed.to_numpy(dtype=object)
                 self.flag(messages != "", name, messages)
             if column.required:
-                self.flag(~filled, name, "is empty; a value is required")
+                self.flag(~filled, name, _("为空；此列必须填写"))
             self._values[name] = pd.Series(values, index=self.index)
         return self._values[name]
 
@@ -129,9 +146,18 @@ class Rows:
         row_numbers = np.concatenate(rows)
         column_ranks = np.concatenate(columns)
         names = np.concatenate([np.full(len(m), c, dtype=object) for c, m in messages])
-        texts = np.concatenate([m for _, m in messages])
+        texts = np.concatenate([m for _column, m in messages])
         sequence = np.lexsort((np.arange(len(row_numbers)), column_ranks, row_numbers))[:limit]
-        return [RowError(int(row_numbers[i]), names[i], str(texts[i])) for i in sequence.tolist()]
+        return [RowError(int(row_numbers[i]), self.label(names[i]), str(texts[i])) for i in sequence.tolist()]
+
+
+def _is_chinese_header(headers: dict[str, str], columns: dict[str, Column]) -> bool:
+    return any(text == columns[name].chinese for name, text in headers.items() if name in columns)
+
+
+def column_label(column: Column, headers: dict[str, str], columns: dict[str, Column]) -> str:
+    """A column the file does not name: by its Chinese name when the file's header is Chinese."""
+    return column.chinese if _is_chinese_header(headers, columns) else column.name
 
 
 def _columns_by_header(spec: KindSpec) -> Callable[[str], Column | None]:
@@ -160,18 +186,29 @@ def rows_from_table(table: Table, spec: KindSpec) -> Rows:
     hold anything."""
     column_of = _columns_by_header(spec)
     positions: dict[str, list[int]] = {}
+    headers: dict[str, str] = {}
     for i, raw in enumerate(table.header):
         column = column_of(raw)
         if column:
             positions.setdefault(column.name, []).append(i)
+            headers.setdefault(column.name, str(raw).strip().lstrip("\ufeff").strip())
+    columns = {column.name: column for column in spec.columns}
     errors = []
     for column in spec.columns:
         found = positions.get(column.name, [])
         if column.required and not found:
-            errors.append(RowError(1, column.name, f"required column is missing ({column.chinese})"))
+            errors.append(
+                RowError(
+                    1,
+                    column_label(column, headers, columns),
+                    _("缺少必填列「%(chinese)s」（%(name)s）") % {"chinese": column.chinese, "name": column.name},
+                )
+            )
         if len(found) > 1:
-            places = " and ".join(str(i + 1) for i in found)
-            errors.append(RowError(1, column.name, f"the column appears more than once (columns {places})"))
+            places = _("、").join(str(i + 1) for i in found)
+            errors.append(
+                RowError(1, headers[column.name], _("此列出现了不止一次（第 %(places)s 列）") % {"places": places})
+            )
     cells = {name: table.cells[found[0]].str.strip() for name, found in positions.items()}
     too_long = {}
     for name, series in cells.items():
@@ -183,18 +220,19 @@ def rows_from_table(table: Table, spec: KindSpec) -> Rows:
     for series in cells.values():
         filled |= (series != "").to_numpy()
     if not filled.any() and not table.long_rows and not (table.cells != "").to_numpy().any():
-        errors.append(RowError(1, "-", "the file has a header but no data rows"))
+        errors.append(RowError(1, "-", _("文件只有表头，没有数据行")))
     if errors:
         raise FileRejected(errors)
     if not filled.all():
         cells = {name: series[filled].reset_index(drop=True) for name, series in cells.items()}
         too_long = {name: long[filled].reset_index(drop=True) for name, long in too_long.items()}
-    rows = Rows(spec, cells, table.numbers[filled])
+    rows = Rows(spec, cells, table.numbers[filled], headers)
     for name, long in too_long.items():
-        rows.flag(long, name, f"is longer than {MAX_CELL_CHARS} characters")
+        rows.flag(long, name, _("超过 %(limit)d 个字符") % {"limit": MAX_CELL_CHARS})
         rows.too_long[name] = long.to_numpy(dtype=bool)
     for number, expected, saw in table.long_rows:
-        rows._errors.append((np.array([number]), "-", f"the row has {saw} cells but the header has {expected}"))
+        message = _("这一行有 %(saw)d 个单元格，但表头只有 %(expected)d 列") % {"saw": saw, "expected": expected}
+        rows._errors.append((np.array([number]), "-", message))
     rows.skipped = len(table.long_rows)
     return rows
 
@@ -242,23 +280,21 @@ def register(kind_spec: KindSpec) -> None:
     KINDS[kind_spec.name] = kind_spec
 
 
-def flag_repeated(rows: Rows, keys: pd.Series, column: str, *, prefix: str = "") -> None:
+def flag_repeated(rows: Rows, keys: pd.Series, column: str, *, what: str = "%(value)s") -> None:
     """Flags every row whose key (text, None when the row has none) already appeared higher up
-    in the file, naming that row: "<prefix><key> appears twice in this file (first at row N)"."""
+    in the file, naming that row: "<what> appears twice in this file (first at row N)", where
+    `what` (translated) holds the key as %(value)s, e.g. _("流水号 %(value)s")."""
     filled = keys.notna()
     repeated = keys.duplicated(keep="first") & filled
     if repeated.any():
         numbers = pd.Series(rows.numbers, index=rows.index)[filled]
         first_row = numbers.groupby(keys[filled], sort=False).transform("first")
-        rows.flag(
-            repeated,
-            column,
-            prefix
-            + keys[repeated].astype(str)
-            + " appears twice in this file (first at row "
-            + first_row[repeated].astype(str)
-            + ")",
-        )
+        template = _("%(what)s 在本文件中出现了两次（首次在第 %(first)s 行）")
+        messages = [
+            template % {"what": what % {"value": key}, "first": first}
+            for key, first in zip(keys[repeated].astype(str), first_row[repeated].astype(str), strict=True)
+        ]
+        rows.flag(repeated, column, pd.Series(messages, index=keys[repeated].index, dtype=object))
 
 
 def history_source(batch) -> str:
@@ -270,4 +306,4 @@ def history_source(batch) -> str:
 
 
 def finalized_message(month: datetime.date) -> str:
-    return f"month {month:%Y-%m} is finalized; reopen it first"
+    return _("%(month)s 已定稿；请先重开该月") % {"month": f"{month:%Y-%m}"}

@@ -74,7 +74,12 @@ class DepositBatchTests(ApiTestCase):
 
 
 class BadBatchTests(ApiTestCase):
-    """Each bad input of the importer tests: 400, every bad row named, nothing written."""
+    """Each bad input of the importer tests: 400, every bad row named, nothing written. The
+    client asks for English, the language of CONTRACT.md's examples."""
+
+    def post_rows(self, kind: str, rows: list, token: str | None = None, query: str = ""):
+        token = self.records_token if token is None else token
+        return self.call("post", f"/api/v1/records/{kind}/{query}", token, {"rows": rows}, HTTP_ACCEPT_LANGUAGE="en")
 
     def assertRefused(self, response, *expected: tuple):
         self.assertEqual(response.status_code, 400, response.content)
@@ -133,6 +138,31 @@ class BadBatchTests(ApiTestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json()["errors"][0]["row"], 2)
         self.assertFalse(Deposit.objects.exclude(ref__startswith="DEP").exists())
+
+
+class RowMessageLanguageTests(ApiTestCase):
+    """The row messages are the import page's and the command's, in the language the client
+    negotiates (Chinese by default), naming each column as the batch named it."""
+
+    def test_row_messages_are_chinese_by_default_and_name_the_column_as_sent(self):
+        row = {"流水号": "X1", "日期": "2026-13-01", "员工编号": "E001", "客户号": "C1", "金额": 88}
+        response = self.post_rows("deposits", [row])
+        self.assertEqual(response.status_code, 400, response.content)
+        self.assertEqual(
+            response.json()["errors"], [{"row": 1, "column": "日期", "message": "2026-13-01 不是有效日期"}]
+        )
+
+    def test_row_messages_follow_accept_language(self):
+        response = self.call(
+            "post",
+            "/api/v1/records/deposits/",
+            self.records_token,
+            {"rows": [self.deposit(date="2026-13-01")]},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual(
+            response.json()["errors"], [{"row": 1, "column": "date", "message": "2026-13-01 is not a real date"}]
+        )
 
 
 class BatchShapeTests(ApiTestCase):

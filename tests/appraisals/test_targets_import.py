@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.test import TestCase
+from django.utils import translation
 
 from appraisals.models import ScopeKind, Target
 from audit.models import Change
@@ -20,6 +21,7 @@ def targets_file(lines: str) -> ContentFile:
 
 class TargetImportTests(TestCase):
     def setUp(self):
+        self.enterContext(translation.override("en"))  # the English of CONTRACT.md's examples
         self.tree = factories.bank_tree()
         self.alice = factories.staff("E001", "张丽", self.tree["outlet_a"])
 
@@ -35,7 +37,7 @@ class TargetImportTests(TestCase):
             '2026-10,E001,deposits,"1,000.50"\n'.replace('"1,000.50"', "80.5")
         )
         self.assertTrue(result.ok, [str(e) for e in result.errors])
-        self.assertEqual(result.summary, "created 4, updated 0, unchanged 0")
+        self.assertEqual(result.summary, "Import complete: created 4, updated 0, unchanged 0.")
         kinds = dict(Target.objects.values_list("item", "scope_kind"))
         self.assertEqual(
             kinds,
@@ -84,11 +86,11 @@ class TargetImportTests(TestCase):
     def test_a_changed_target_needs_update_and_keeps_history(self):
         self.run_import("period,scope,item,target\n2026-10,bank,accounts,20\n")
         again = self.run_import("period,scope,item,target\n2026-10,bank,accounts,20\n")
-        self.assertEqual(again.summary, "created 0, updated 0, unchanged 1")
+        self.assertEqual(again.summary, "Import complete: created 0, updated 0, unchanged 1.")
         refused = self.run_import("period,scope,item,target\n2026-10,bank,accounts,25\n")
         self.assertIn("use --update", str(refused.errors[0]))
         updated = self.run_import("period,scope,item,target\n2026-10,bank,accounts,25\n", update=True)
-        self.assertEqual(updated.summary, "created 0, updated 1, unchanged 0")
+        self.assertEqual(updated.summary, "Import complete: created 0, updated 1, unchanged 0.")
         self.assertEqual(Target.objects.get().target, Decimal("25.00"))
         change = Change.objects.get(action="update")
         self.assertEqual(change.fields, {"target": ["20.00", "25.00"]})

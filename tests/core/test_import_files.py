@@ -73,8 +73,8 @@ class WholeFileProblemTests(FileTestCase):
         result = self.run_import(
             "deposits", [["ref", "date", "employee_no", "customer_ref"], ["D1", "2026-03-02", "A001", "C1"]]
         )
-        self.assertEqual(result.errors, [RowError(1, "amount", "required column is missing (金额)")])
-        self.assertEqual(str(result.errors[0]), "row 1, column amount: required column is missing (金额)")
+        self.assertEqual(result.errors, [RowError(1, "amount", "required column is missing: amount (金额)")])
+        self.assertEqual(str(result.errors[0]), "row 1, column amount: required column is missing: amount (金额)")
 
     def test_it_rejects_an_empty_file(self):
         result = self.run_import("deposits", b"")
@@ -268,9 +268,11 @@ class CommandTests(FileTestCase):
     def test_it_prints_the_summary_line_on_success(self):
         path = self.write("good.csv", self.deposits(["D1", "2026-03-02", "A001", "C1", "10", ""]))
         status, out, _ = self.run_command("deposits", str(path))
-        self.assertEqual((status, out), (0, "created 1, updated 0, unchanged 0\n"))
+        self.assertEqual((status, out), (0, "Import complete: created 1, updated 0, unchanged 0.\n"))
         status, out, _ = self.run_command("deposits", str(path), "--dry-run")
-        self.assertEqual((status, out), (0, "created 0, updated 0, unchanged 1 (dry run: nothing written)\n"))
+        self.assertEqual(
+            (status, out), (0, "Check passed: created 0, updated 0, unchanged 1 (dry run: nothing written).\n")
+        )
 
     def test_call_command_raises_with_return_code_1(self):
         path = self.write("bad.csv", self.deposits(["D1", "2026-03-02", "A001", "C1", "x", ""]))

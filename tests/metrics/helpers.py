@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 from django.test import TestCase
+from django.utils import translation
 
 from metrics.services import ImportResult, import_file
 
@@ -33,10 +34,14 @@ def xlsx_bytes(rows: list[list]) -> bytes:
 
 
 class ImportTestCase(TestCase):
-    """Writes files into a temporary folder and imports them as of TODAY."""
+    """Writes files into a temporary folder and imports them as of TODAY, in English (the
+    language of CONTRACT.md's examples; tests/core/test_import_messages.py reads the Chinese)."""
+
+    language = "en"
 
     def setUp(self):
         super().setUp()
+        self.enterContext(translation.override(self.language))
         self.folder = Path(self.enterContext(tempfile.TemporaryDirectory()))
 
     def write(self, name: str, content: bytes | str | list[list], *, encoding: str = "utf-8") -> Path:

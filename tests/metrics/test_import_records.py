@@ -106,7 +106,7 @@ class RefTests(RecordTestCase):
         self.assertImported(self.run_import("deposits", rows), created=2)
         again = self.run_import("deposits", rows)
         self.assertImported(again, created=0, updated=0, unchanged=2)
-        self.assertEqual(again.summary, "created 0, updated 0, unchanged 2")
+        self.assertEqual(again.summary, "Import complete: created 0, updated 0, unchanged 2.")
         self.assertEqual(Deposit.objects.count(), 2)
 
     def test_a_stored_ref_with_other_content_is_an_error_until_update_changes_it_with_history(self):

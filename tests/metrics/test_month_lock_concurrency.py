@@ -234,6 +234,6 @@ class FinalizedWhileImportingTests(TestCase):
             result = import_file("deposits", deposits_file(20), filename="deposits.csv")
         self.assertFalse(result.ok)
         self.assertEqual(len(result.errors), 1)
-        self.assertIn("month 2026-10 is finalized; reopen it first", result.errors[0].message)
+        self.assertIn("2026-10 已定稿；请先重开该月（在导入这个文件期间定稿）", result.errors[0].message)
         self.assertFalse(Deposit.objects.exists())
         self.assertEqual(ImportBatch.objects.get().outcome, ImportBatch.Outcome.REJECTED)

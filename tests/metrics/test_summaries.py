@@ -150,6 +150,8 @@ class HandCorrectionsKeepSummariesTests(SummaryAssertions, RecordTestCase):
 
 
 class CheckSummariesTests(SummaryAssertions, RecordTestCase):
+    language = "zh-hans"  # the command speaks the console's language, Chinese by default
+
     def test_it_reports_every_difference_and_fixes_them_when_asked(self):
         self.run_import("deposits", [DEPOSITS, self.deposit(ref="D1")])
         # A record written behind the summaries' back: the drift the command is there to find.

@@ -59,7 +59,7 @@ class AbsenceImportTests(ImportTestCase):
         self.assertRejected(
             self.run_import("absences", rows),
             "row 2, column employee_no: unknown employee Z999",
-            "row 4, column start: the absence of A001 from 2026-03-02 to 2026-03-06 appears twice in this file "
+            "row 4, column start: the absence A001 2026-03-02–2026-03-06 appears twice in this file "
             "(first at row 3)",
         )
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, path, dry_run, update, **options):
         if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(_("%(path)s：文件不存在") % {"path": path})
         result = import_file(kind, path, dry_run=dry_run, update=update)
         if not result.ok:
             # The first LISTED_ERRORS bad rows, then how many there are in all (CONTRACT.md §1).
@@ -36,6 +36,8 @@ class Command(BaseCommand):
                     % {"more": result.unlisted_errors, "count": result.error_count}
                 )
             raise CommandError(
-                f"{path.name} rejected: {result.error_count} error(s); nothing was written", returncode=1
+                _("%(name)s 被拒绝：共 %(count)d 处错误，什么也没有写入")
+                % {"name": path.name, "count": result.error_count},
+                returncode=1,
             )
-        self.stdout.write(result.summary + (" (dry run: nothing written)" if dry_run else ""))
+        self.stdout.write(result.check_summary if dry_run else result.summary)
