@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import gettext as _
 
 from appraisals.models import Grade
+from core.numbers import short
 
 DEFAULT_FONT_FAMILY = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 
@@ -219,12 +220,14 @@ def completion_bars_svg(
 ) -> str:
     """Completion per item in %, one bar each, against a 100% line. A bar longer than `cap`
     is drawn to the cap with its true value written beside it; `None` (not assessed) shows
-    `missing_text` instead of a bar."""
+    `missing_text` instead of a bar. An item may be (label, value, text): the value written
+    beside its bar as the scorecard's table writes it, so the two never disagree; without a
+    text the value is written through core.numbers (one decimal, half up)."""
     if not items:
         return _empty(
             width, height, title=title, empty_text=empty_text, font_family=font_family, description=description
         )
-    label_w = min(110.0, max(48.0, 11.0 * max(len(label) for label, _ in items) * 0.9))
+    label_w = min(110.0, max(48.0, 11.0 * max(len(item[0]) for item in items) * 0.9))
     left, right = label_w + 8, 44.0
     top = 26.0 if title else 8.0
     bottom = 16.0
@@ -243,7 +246,7 @@ def completion_bars_svg(
             continue
         x = x_of(tick)
         body.append(_text(x, height - 4, f"{tick}%", size=8, anchor="middle", fill=MUTED))
-    for index, (label, value) in enumerate(items):
+    for index, (label, value, *text) in enumerate(items):
         y_mid = top + row_h * (index + 0.5)
         body.append(_text(label_w, y_mid + 3.5, label, size=9.5, anchor="end"))
         tracks.append(
@@ -258,7 +261,7 @@ def completion_bars_svg(
             f'<rect x="{_number(left)}" y="{_number(y_mid - bar_h / 2)}" '
             f'width="{_number(x_of(percent) - left)}" height="{_number(bar_h)}" fill="{colour}"/>'
         )
-        shown = f"{percent:.0f}%"
+        shown = text[0] if text else short(percent, 1) + "%"
         # Values in a column of their own at the right, clear of the bars and the 100% line.
         body.append(_text(width - 5, y_mid + 3.5, shown, size=9, anchor="end"))
     # The grey tracks behind the bars as one path: one element draws faster than six.

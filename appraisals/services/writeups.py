@@ -35,6 +35,7 @@ from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope, WriteUpS
 from audit.models import Change
 from audit.services import change_record
 from core.errors import LobbyStarError
+from core.numbers import fixed, percent
 from metrics.selectors import record_totals
 from scoring import Scheme as SchemeData
 from staff.models import Level, Position
@@ -153,11 +154,6 @@ def _join_en(parts: list[str]) -> str:
     return "; ".join(parts[:-1]) + "; and " + parts[-1]
 
 
-def _percent(rate: Decimal) -> str:
-    """A rate shown to one decimal, never rounded up past what it is (0.9496 → 94.9%)."""
-    return _plain((rate * 100).quantize(Decimal("0.1"), ROUND_DOWN)) + "%"
-
-
 def _span_zh(facts: dict) -> str:
     year, first, last = facts["year"], facts["first_month"], facts["month"]
     return f"{year}年{last}月" if first == last else f"{year}年{first}—{last}月"
@@ -255,8 +251,8 @@ def writeup_text(facts: dict) -> tuple[str, str]:
             said_en.append(f"{name} received {_times_en(praise, 'commendation')} from customers")
         if by_ratings:
             rate = Decimal(int(facts["ratings_good"])) / int(facts["ratings"])
-            said_zh.append(f"客户评价好评率{_percent(rate)}（共{int(facts['ratings'])}次评价）")
-            said_en.append(f"{_percent(rate)} of {int(facts['ratings'])} customer ratings were good")
+            said_zh.append(f"客户评价好评率{percent(rate)}（共{int(facts['ratings'])}次评价）")
+            said_en.append(f"{percent(rate)} of {int(facts['ratings'])} customer ratings were good")
         zh.append(when_zh + "，".join(said_zh) + "，服务热情周到，得到客户好评。")
         en.append(f"{when_en}, " + " and ".join(said_en) + ", evidence of warm and attentive service.")
 
@@ -285,15 +281,15 @@ def writeup_text(facts: dict) -> tuple[str, str]:
             advice_zh = ADVICE_ZH.get(code, "加强该项工作")
             advice_en = ADVICE_EN.get(code, "work on this item")
             if shortfall["method"] == "ratio":
-                shown = f"{int(Decimal(str(shortfall['completion'])) * 100)}%"
+                shown = percent(shortfall["completion"])  # as the scorecard's table and PDF show it
                 parts_zh.append(f"{label_zh}完成目标的{shown}，需{advice_zh}")
                 parts_en.append(f"{label_en} reached {shown} of target — {advice_en}")
             elif shortfall["method"] == "band":
-                shown = _percent(Decimal(str(shortfall["actual"])))
+                shown = percent(shortfall["actual"])
                 parts_zh.append(f"{label_zh}为{shown}，需{advice_zh}")
                 parts_en.append(f"{label_en} was {shown} — {advice_en}")
             else:
-                shown = _plain(Decimal(str(shortfall["actual"])).quantize(Decimal("0.1"), ROUND_HALF_UP))
+                shown = fixed(shortfall["actual"])
                 parts_zh.append(f"{label_zh}为{shown}分，需{advice_zh}")
                 parts_en.append(f"{label_en} was {shown} — {advice_en}")
         zh.append("今后应重点改进：" + "；".join(parts_zh) + "。")

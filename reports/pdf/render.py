@@ -119,12 +119,14 @@ def page_view(page: dict, *, audience: str, family: str, generated_at: str) -> d
         value_labels="extremes",
         label_every=2,
     )
+    # Each bar is labelled with the very text of the table's completion column (item_rows).
     completion_items = [
         (
             str(CHART_LABELS.get(item["code"], item["code"])),
             float(Decimal(str(item["completion"])) * 100)
             if item.get("assessed") and item.get("completion") is not None
             else None,
+            percent(item.get("completion")),
         )
         for item in page["items"]
     ]

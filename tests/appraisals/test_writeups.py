@@ -70,7 +70,7 @@ EXPECTED_ZH = (
     "当月收到客户表扬2次，客户评价好评率97.5%（共40次评价），服务热情周到，得到客户好评。"
     "当月未发生经查属实的客户投诉。"
     "当月考核得分104.50分，考核等次为优秀，在鄂尔多斯分行大堂经理中排第1名（共10名）。"
-    "今后应重点改进：电子银行签约完成目标的85%，需加强网上银行、手机银行等电子银行产品的交叉销售。"
+    "今后应重点改进：电子银行签约完成目标的85.3%，需加强网上银行、手机银行等电子银行产品的交叉销售。"
 )
 EXPECTED_EN = (
     "张丽 has served as a lobby manager since November 2010 and works at 准旗支行营业部. "
@@ -82,7 +82,7 @@ EXPECTED_EN = (
     "evidence of warm and attentive service. "
     "No upheld customer complaint was recorded in October 2026. "
     "The month's score is 104.50, graded Excellent, ranking 1st of 10 lobby managers in 鄂尔多斯分行. "
-    "To improve: e-banking sign-ups reached 85% of target — cross-sell online and mobile banking more "
+    "To improve: e-banking sign-ups reached 85.3% of target — cross-sell online and mobile banking more "
     "consistently."
 )
 
@@ -222,7 +222,7 @@ class WriteUpServiceTests(TestCase):
         writeup = writeup_generate(staff=self.bank["bob"], period=self.period, scope="month")
         self.assertNotIn(WARM_ZH, writeup.text_zh)
         self.assertIn("客户满意度为", writeup.text_zh)
-        self.assertIn("有效客户完成目标的25%", writeup.text_zh)
+        self.assertIn("有效客户完成目标的25.0%", writeup.text_zh)
         self.assertNotIn("开户数完成目标", writeup.text_zh, "only the weakest three items are named")
 
     def test_regenerating_keeps_the_text_hr_edited_and_renews_the_draft(self):
