@@ -59,8 +59,7 @@ class AbsenceImportTests(ImportTestCase):
         self.assertRejected(
             self.run_import("absences", rows),
             "row 2, column employee_no: unknown employee Z999",
-            "row 4, column start: the absence A001 2026-03-02–2026-03-06 appears twice in this file "
-            "(first at row 3)",
+            "row 4, column start: the absence A001 2026-03-02–2026-03-06 appears twice in this file (first at row 3)",
         )
 
     def test_it_rejects_a_new_absence_touching_a_finalized_month(self):
