@@ -37,7 +37,7 @@ from staff.selectors import bank_name
 
 # Part of every ETag: bump it when the payload or the page's script changes, and every open
 # screen receives a new answer, sees the new version and reloads itself.
-SCREEN_VERSION = 2
+SCREEN_VERSION = 3
 
 # A screen shows the latest published month (SCORING.md §6): computed is HR's and the heads' alone.
 SHOWN_STATUSES = [PeriodStatus.REVIEWED, PeriodStatus.FINALIZED]
@@ -303,28 +303,63 @@ def _board_rows(*, period_id: int, path: str, fields: list[str]) -> list[dict]:
     )
 
 
-def board_top(rows: list[dict], spec: BoardSpec, top_n: int) -> list[tuple[int, dict, Decimal]]:
-    """(position, row, value) of the people shown on one board, best first.
+def board_top(rows: list[dict], spec: BoardSpec, top_n: int) -> list[tuple[int, dict | None, Decimal, int]]:
+    """(position, row, value, tied) of the rows of one board, best first.
 
-    Competition positions (1, 2, 2, 4) by the value as shown; ties listed by total score, then
-    employee number. At most `top_n`, never beyond the top half of the ranked people, and never
-    anyone with nothing to show (0 accounts is no honour).
+    Competition positions (1, 2, 2, 4) by the value as shown: people tied on the figure share a
+    place and are all shown (listed by total score, then employee number). A board has at most
+    `top_n` rows, never reaches beyond the top half of the ranked people, and never honours
+    anyone with nothing to show (0 accounts is no honour). When the people tied on a figure would
+    overflow the rows, none of them is picked over the others: the last row names nobody and
+    says how many share that place (row None, `tied` their number; 0 on a person's row).
     """
     limit = min(top_n, -(-len(rows) * SHOWN_SHARE_NUMERATOR // SHOWN_SHARE_DENOMINATOR))
-    # Only the best `limit` are ever shown: a partial sort, as a head-office screen ranks thousands.
+    if limit <= 0:
+        return []
+    # Only the best are ever shown: a partial sort, as a head-office screen ranks thousands. One
+    # more than the rows tells whether the last figure shown is shared beyond them.
     ranked = heapq.nsmallest(
-        limit,
+        limit + 1,
         ((-spec.value(row), -row["score"], row["staff__employee_no"], row) for row in rows),
     )
+    overflowing = len(ranked) > limit and ranked[limit][0] == ranked[limit - 1][0]
     shown = []
     position = 0
-    for index, (negative, _score, _number, row) in enumerate(ranked):
+    for index, (negative, _score, _number, row) in enumerate(ranked[:limit]):
         value = -negative
         if value <= 0:
             break
         if index == 0 or negative != ranked[index - 1][0]:
             position = index + 1
-        shown.append((position, row, value))
+            if overflowing and negative == ranked[limit][0]:
+                tied = sum(1 for other in rows if spec.value(other) == value)
+                shown.append((position, None, value, tied))
+                break
+        shown.append((position, row, value, 0))
+    return shown
+
+
+def distinct_names(people: dict[int, tuple[str, str]]) -> dict[int, str]:
+    """The name each person shows as, {staff id: name}, from {staff id: (shown name, employee
+    number)}: people who would show identically (two 赵经理) get the last digits of their employee
+    number, as few as tell them apart ("赵经理·07", "赵经理·12"); nobody else is changed, and no
+    full name is revealed."""
+    by_name: dict[str, list[int]] = {}
+    for staff_id, (name, _number) in people.items():
+        by_name.setdefault(name, []).append(staff_id)
+    shown = {staff_id: name for staff_id, (name, _number) in people.items()}
+    for name, ids in by_name.items():
+        if len(ids) < 2:
+            continue
+        numbers = {staff_id: people[staff_id][1] for staff_id in ids}
+        longest = max(len(number) for number in numbers.values())
+        digits = longest
+        for digits in range(min(2, longest), longest + 1):
+            tails = [number[-digits:] for number in numbers.values()]
+            if len(set(tails)) == len(tails):
+                break
+        for staff_id, number in numbers.items():
+            shown[staff_id] = f"{name}·{number[-digits:]}"
     return shown
 
 
@@ -361,24 +396,39 @@ def _screen_boards(screen: Screen) -> dict:
     fields = sorted({spec.field for spec in specs} - {"score"})
     rows = _board_rows(period_id=period.pk, path=branch.path, fields=fields) if period else []
     rows_before = _board_rows(period_id=previous.pk, path=branch.path, fields=fields) if previous else None
+    tops = {spec.key: board_top(rows, spec, screen.top_n) for spec in specs}
+    # Everyone shown on any board, so a person reads the same on every board.
+    names = distinct_names(
+        {
+            row["staff_id"]: (display_name(row["staff__name"], screen.name_style), row["staff__employee_no"])
+            for top in tops.values()
+            for _position, row, _value, _tied in top
+            if row is not None
+        }
+    )
     boards = []
     for spec in specs:
         before = None
         if rows_before is not None:
-            before = {row["staff_id"]: position for position, row, _value in board_top(rows_before, spec, screen.top_n)}
+            before = {
+                row["staff_id"]: position
+                for position, row, _value, _tied in board_top(rows_before, spec, screen.top_n)
+                if row is not None
+            }
         entries = []
-        for position, row, value in board_top(rows, spec, screen.top_n):
-            movement, newcomer = _movement(row["staff_id"], position, before)
+        for position, row, value, tied in tops[spec.key]:
+            movement, newcomer = _movement(row["staff_id"], position, before) if row else (None, False)
             entries.append(
                 {
                     "position": position,
-                    "name": display_name(row["staff__name"], screen.name_style),
-                    "branch": short_branch_name(row["branch__name"]),
+                    "name": names[row["staff_id"]] if row else _("并列 %(count)d 人") % {"count": tied},
+                    "branch": short_branch_name(row["branch__name"]) if row else "",
                     "value": int(value) if spec.places == 0 else float(value),
                     "value_text": fixed(value, spec.places),
                     "unit": str(spec.unit),
                     "movement": movement,
                     "newcomer": newcomer,
+                    "tied": tied,
                 }
             )
         boards.append(

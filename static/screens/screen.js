@@ -120,7 +120,10 @@
   }
 
   function rowNode(entry) {
-    var row = element("li", "row" + (entry.position <= 3 ? " place-" + entry.position : ""));
+    var row = element(
+      "li",
+      "row" + (entry.position <= 3 ? " place-" + entry.position : "") + (entry.tied ? " tied" : "")
+    );
     row.appendChild(element("span", "pos", entry.position));
     var who = element("span", "who");
     who.appendChild(element("span", "name fit", entry.name));

@@ -27,6 +27,7 @@ from screens.selectors import (
     BOARDS,
     board_top,
     display_name,
+    distinct_names,
     screen_boards,
     screen_by_token,
     screen_payload,
@@ -41,7 +42,7 @@ from tests.periods import review
 
 SEPTEMBER = datetime.date(2026, 9, 1)
 OCTOBER = datetime.date(2026, 10, 1)
-ENTRY_KEYS = {"position", "name", "branch", "value", "value_text", "unit", "movement", "newcomer"}
+ENTRY_KEYS = {"position", "name", "branch", "value", "value_text", "unit", "movement", "newcomer", "tied"}
 
 
 def board(data: dict, key: str) -> dict:
@@ -244,6 +245,21 @@ class ScreenPrivacyTests(ScreenTestCase):
         shown = names(self.data(token), "score")
         self.assertEqual(shown, ["欧阳慕容思远", "同事7", "同事5"])
 
+    def test_people_who_would_show_alike_are_told_apart_without_their_full_names(self):
+        # Eight colleagues 同事0–同事7 all read 同经理: each gets the end of their employee number.
+        _screen, token = self.make_screen(name_style="surname", top_n=10, show_deposits=True)
+        data = self.data(token)
+        for item in data["boards"]:
+            shown = [entry["name"] for entry in item["entries"] if not entry["tied"]]
+            self.assertEqual(len(shown), len(set(shown)), shown)
+        colleagues = {name for name in everyone_shown(data) if name.startswith("同经理")}
+        self.assertGreaterEqual(len(colleagues), 2)
+        for name in colleagues:
+            self.assertRegex(name, r"^同经理·\d{2}$")
+        self.assertFalse(any("同事" in name for name in everyone_shown(data)))
+        # A person reads the same on every board, and one with a surname of their own is unchanged.
+        self.assertIn("张经理", everyone_shown(data))
+
     def test_surname_style_shows_surname_and_manager_and_keeps_compound_surnames(self):
         _screen, token = self.make_screen(name_style="surname", top_n=4)
         self.assertEqual(names(self.data(token), "score"), ["张经理", "欧阳经理", "钱经理", "司马经理"])
@@ -297,11 +313,39 @@ class BoardTopTests(TestCase):
 
     def test_ties_share_a_position_as_in_competition_ranking(self):
         shown = board_top(self.rows([30, 25, 25, 20, 10, 9, 8, 7, 6, 5]), self.spec, 10)
-        self.assertEqual([position for position, _row, _value in shown], [1, 2, 2, 4, 5])
+        self.assertEqual([position for position, _row, _value, _tied in shown], [1, 2, 2, 4, 5])
+        self.assertEqual([tied for _position, _row, _value, tied in shown], [0] * 5)
+
+    def test_people_tied_at_the_last_row_are_all_shown_when_they_fit(self):
+        shown = board_top(self.rows([30, 25, 25, 20, 10, 9, 8, 7, 6, 5]), self.spec, 3)
+        self.assertEqual([(p, row["staff_id"]) for p, row, _v, _t in shown], [(1, 0), (2, 1), (2, 2)])
+
+    def test_a_tie_that_would_overflow_the_board_is_one_row_saying_how_many(self):
+        rows = self.rows([30, 25, 25, 25, 10, 9, 8, 7, 6, 5])
+        shown = board_top(rows, self.spec, 3)
+        self.assertEqual(
+            [(p, row and row["staff_id"], v, t) for p, row, v, t in shown], [(1, 0, 30, 0), (2, None, 25, 3)]
+        )
+
+    def test_a_tie_beyond_the_top_half_names_nobody(self):
+        shown = board_top(self.rows([5, 5, 5, 5]), self.spec, 10)
+        self.assertEqual([(p, row, v, t) for p, row, v, t in shown], [(1, None, 5, 4)])
+
+    def test_distinct_names_adds_as_few_digits_as_tell_people_apart(self):
+        names = distinct_names(
+            {
+                1: ("赵经理", "E1007"),
+                2: ("赵经理", "E2012"),
+                3: ("陈经理", "E1031"),
+                4: ("陈经理", "E2131"),
+                5: ("张经理", "E9"),
+            }
+        )
+        self.assertEqual(names, {1: "赵经理·07", 2: "赵经理·12", 3: "陈经理·031", 4: "陈经理·131", 5: "张经理"})
 
     def test_nobody_is_honoured_for_nothing(self):
         shown = board_top(self.rows([3, 0, 0, 0]), self.spec, 10)
-        self.assertEqual([value for _position, _row, value in shown], [3])
+        self.assertEqual([value for _position, _row, value, _tied in shown], [3])
 
     def test_one_person_alone_is_shown(self):
         self.assertEqual(len(board_top(self.rows([4]), self.spec, 10)), 1)
