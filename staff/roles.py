@@ -42,26 +42,28 @@ def membership_grant(
     """
     username = (username or "").strip()
     if not username:
-        raise RoleGrantError("A user name is required.")
+        raise RoleGrantError(_("必须填写用户名。"))
     if role not in Role.values:
-        raise RoleGrantError(f"Unknown role {role!r}: use one of {', '.join(Role.values)}.")
+        raise RoleGrantError(
+            _("未知角色 %(role)s：可选 %(choices)s。") % {"role": role, "choices": ", ".join(Role.values)}
+        )
     branch = staff = None
     if role == Role.BRANCH_HEAD:
         if not branch_code:
-            raise RoleGrantError("A branch head needs --branch CODE: the branch whose subtree they see.")
+            raise RoleGrantError(_("机构负责人须指定 --branch 机构号：其可见的机构。"))
         branch = Branch.objects.filter(code=branch_code).first()
         if branch is None:
-            raise RoleGrantError(f"Unknown branch {branch_code!r}: no branch has that code.")
+            raise RoleGrantError(_("未知机构 %(code)s：没有这个机构号。") % {"code": branch_code})
     elif branch_code:
-        raise RoleGrantError(f"--branch is only for the branch_head role, not {role}.")
+        raise RoleGrantError(_("--branch 只用于 branch_head（机构负责人）角色，不用于 %(role)s。") % {"role": role})
     if role == Role.LOBBY_MANAGER:
         if not employee_no:
-            raise RoleGrantError("A lobby manager needs --employee NO: the staff member they are.")
+            raise RoleGrantError(_("大堂经理须指定 --employee 员工编号：即其本人。"))
         staff = Staff.objects.filter(employee_no=employee_no).first()
         if staff is None:
-            raise RoleGrantError(f"Unknown employee {employee_no!r}: no staff member has that number.")
+            raise RoleGrantError(_("未知员工 %(employee_no)s：没有这个员工编号。") % {"employee_no": employee_no})
     elif employee_no:
-        raise RoleGrantError(f"--employee is only for the lobby_manager role, not {role}.")
+        raise RoleGrantError(_("--employee 只用于 lobby_manager（大堂经理）角色，不用于 %(role)s。") % {"role": role})
 
     User = get_user_model()
     with transaction.atomic():

@@ -50,7 +50,7 @@ class PeriodCommandTests(TestCase):
             run("review_period", "2026-10", "--as", "hr-hannah", "--without-signoffs")
         self.assertEqual(self.status(), PeriodStatus.COMPUTED)
         out = run("review_period", "2026-10", "--as", "hr-hannah", "--without-signoffs", "--reason", "支行行长均在休假")
-        self.assertIn("2026-10 reviewed by hr-hannah", out)
+        self.assertIn("2026-10 已由 hr-hannah 复核并发布", out)
         period = Period.objects.get()
         self.assertEqual((period.status, period.reviewed_by), (PeriodStatus.REVIEWED, self.hannah))
 
@@ -77,12 +77,12 @@ class PeriodCommandTests(TestCase):
             run("finalize_period", "2026-10", "--as", "hr-frank")
         self.assertEqual((self.status(), MonthLock.objects.count()), (PeriodStatus.REVIEWED, 0))
         Appeal.objects.update(status="rejected")
-        self.assertIn("2026-10 finalized by hr-frank", run("finalize_period", "2026-10", "--as", "hr-frank"))
+        self.assertIn("2026-10 已由 hr-frank 定稿", run("finalize_period", "2026-10", "--as", "hr-frank"))
         self.assertEqual(self.status(), PeriodStatus.FINALIZED)
 
     def test_void_removes_a_computed_months_scorecards_and_refuses_a_finalized_one(self):
         out = run("void_period", "2026-10", "--reason", "存款文件导错了月份", "--as", "hr-hannah")
-        self.assertIn("2026-10 voided: 2 scorecards removed", out)
+        self.assertIn("2026-10 已作废：删除考核结果 2 份", out)
         self.assertEqual((self.status(), Scorecard.objects.count()), (PeriodStatus.DRAFT, 0))
         period_compute(month=OCTOBER)
         run("review_period", "2026-10", "--as", "hr-hannah", "--without-signoffs", "--reason", "支行行长均在休假")
@@ -95,7 +95,7 @@ class PeriodCommandTests(TestCase):
         run("review_period", "2026-10", "--as", "hr-hannah", "--without-signoffs", "--reason", "支行行长均在休假")
         run("finalize_period", "2026-10", "--as", "hr-frank")
         out = run("reopen_period", "2026-10", "--reason", "补录漏记的存款", "--as", "hr-frank")
-        self.assertIn("2026-10 reopened", out)
+        self.assertIn("2026-10 已重开", out)
         period = Period.objects.get()
         self.assertEqual((period.status, period.finalized_at), (PeriodStatus.COMPUTED, None))
 

@@ -181,7 +181,7 @@ class SchemeCommandTests(TestCase):
         self.assertEqual(imported.status, SchemeStatus.DRAFT)
 
     def test_a_file_that_is_not_json_is_refused(self):
-        with self.assertRaisesMessage(CommandError, "not JSON"):
+        with self.assertRaisesMessage(CommandError, "不是 JSON"):
             call_command("import_scheme", self.file(self.tmp, "code: lobby"))
 
     def test_a_file_missing_an_item_is_refused_naming_it(self):

@@ -204,7 +204,7 @@ class SimulationOutputTests(SimulationTestCase):
         with self.assertRaisesMessage(CommandError, "2026-11 尚未计算"):
             call_command("simulate_scheme", str(scheme_file), "2026-11")
         scheme_file.write_text("{not json", encoding="utf-8")
-        with self.assertRaisesMessage(CommandError, "not JSON"):
+        with self.assertRaisesMessage(CommandError, "不是 JSON"):
             call_command("simulate_scheme", str(scheme_file), "2026-10")
 
     def test_a_simulation_runs_as_a_background_job_and_keeps_its_table(self):

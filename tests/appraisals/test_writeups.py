@@ -294,14 +294,14 @@ class WriteUpServiceTests(TestCase):
     def test_the_command_drafts_one_write_up_per_scorecard_and_keeps_edits(self):
         out = io.StringIO()
         call_command("write_appraisals", "2026-10", stdout=out)
-        self.assertIn("created 11", out.getvalue())
+        self.assertIn("新建 11 份", out.getvalue())
         self.assertEqual(WriteUp.objects.filter(period=self.period, scope="month").count(), 11)
         writeup_edit(
             writeup=WriteUp.objects.get(staff=self.bank["bob"]), text_zh="改。", text_en="Changed.", user=self.hr
         )
         out = io.StringIO()
         call_command("write_appraisals", "2026-10", stdout=out)
-        self.assertIn("unchanged 11; HR's edited text kept in 1", out.getvalue())
+        self.assertIn("未变 11 份；保留人力资源部改过的文字 1 份", out.getvalue())
         call_command("write_appraisals", "2026-10", "--year", stdout=io.StringIO())
         self.assertEqual(WriteUp.objects.filter(period=self.period, scope="year").count(), 11)
 

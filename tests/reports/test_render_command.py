@@ -76,7 +76,7 @@ class RenderCommandTests(OutputFolder, TestCase):
         self.assertEqual(pdf_pages(self.folder / "packs/110100.pdf"), 1 + 10)
         self.assertEqual(pdf_pages(self.folder / "packs/120100.pdf"), 1 + 1)
         self.assertIn("王博", pdf_text(self.folder / "staff/E002.pdf"))
-        self.assertIn("rendered 13 files (11 scorecards, 2 packs), 0 unchanged", out)
+        self.assertIn("生成 13 个文件（个人 11 份、汇总 2 份），未变 0 个", out)
         self.assertIn("13/13", err)
         self.assertIn("/s", err)
         self.assertIn("ETA", err)
@@ -85,7 +85,7 @@ class RenderCommandTests(OutputFolder, TestCase):
         self.assertFalse((self.folder / run.JOURNAL).exists())
 
         out, _ = render("--output", str(self.folder))
-        self.assertIn("rendered 0 files (0 scorecards, 0 packs), 13 unchanged", out)
+        self.assertIn("生成 0 个文件（个人 0 份、汇总 0 份），未变 13 个", out)
 
     def test_a_changed_write_up_renders_only_that_person_and_their_pack_again(self):
         render("--output", str(self.folder), "--branch", "120100")
@@ -94,16 +94,16 @@ class RenderCommandTests(OutputFolder, TestCase):
             writeup=writeup, text_zh="本月表现良好。", text_en="A good month.", user=get_user_model().objects.create()
         )
         out, _ = render("--output", str(self.folder), "--branch", "120100")
-        self.assertIn("rendered 2 files (1 scorecards, 1 packs), 0 unchanged", out)
+        self.assertIn("生成 2 个文件（个人 1 份、汇总 1 份），未变 0 个", out)
         self.assertIn("本月表现良好。", pdf_text(self.folder / "staff/E900.pdf"))
         out, _ = render("--output", str(self.folder), "--branch", "120100", "--force")
-        self.assertIn("rendered 2 files", out)
+        self.assertIn("生成 2 个文件", out)
 
     def test_a_file_deleted_by_hand_is_rendered_again(self):
         render("--output", str(self.folder), "--branch", "120100")
         (self.folder / "staff/E900.pdf").unlink()
         out, _ = render("--output", str(self.folder), "--branch", "120100")
-        self.assertIn("rendered 1 files (1 scorecards, 0 packs), 1 unchanged", out)
+        self.assertIn("生成 1 个文件（个人 1 份、汇总 0 份），未变 1 个", out)
 
     def test_a_killed_run_resumes_without_redoing_finished_files(self):
         real_write = run.write_atomic
@@ -132,14 +132,14 @@ class RenderCommandTests(OutputFolder, TestCase):
 
         with mock.patch.object(run, "write_atomic", count):
             out, _ = render("--output", str(self.folder), "--workers", "1")
-        self.assertIn("rendered 9 files", out)
+        self.assertIn("生成 9 个文件", out)
         self.assertEqual(len(rendered_again), 9)
         self.assertFalse(finished & set(rendered_again), "a finished file was rendered again")
         self.assertEqual(len(pdfs(self.folder)), 13)
 
     def test_english_files_sit_beside_the_chinese_ones_and_each_fits_one_page(self):
         out, _ = render("--output", str(self.folder), "--branch", "110100", "--language", "en")
-        self.assertIn("rendered 11 files", out)
+        self.assertIn("生成 11 个文件", out)
         for employee_no in STAFF[:-1]:
             self.assertEqual(pdf_pages(self.folder / f"staff/{employee_no}.en.pdf"), 1, employee_no)
         self.assertIn("Lobby managers' monthly appraisal summary", pdf_text(self.folder / "packs/110100.en.pdf"))
@@ -149,7 +149,7 @@ class RenderCommandTests(OutputFolder, TestCase):
             call_command("render_scorecards", "2025-01", stdout=io.StringIO(), stderr=io.StringIO())
 
     def test_an_unknown_branch_is_refused(self):
-        with self.assertRaisesMessage(CommandError, "no branch"):
+        with self.assertRaisesMessage(CommandError, "没有机构号为"):
             render("--branch", "999999")
 
 
@@ -221,8 +221,8 @@ class CeleryRenderTests(OutputFolder, TransactionTestCase):
                 except subprocess.TimeoutExpired:
                     worker.kill()
         self.assertEqual(by_celery.returncode, 0, by_celery.stderr)
-        self.assertIn("with Celery workers", by_celery.stdout)
-        self.assertIn("rendered 5 files (3 scorecards, 2 packs)", by_celery.stdout)
+        self.assertIn("使用 Celery 工作进程", by_celery.stdout)
+        self.assertIn("生成 5 个文件（个人 3 份、汇总 2 份）", by_celery.stdout)
 
         with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": EPOCH}):
             render("--output", str(self.folder / "local"), "--workers", "2")

@@ -535,7 +535,7 @@ class ScreenCommandTests(ScreenTestCase):
         self.assertEqual((screen.show_deposits, screen.rotate_seconds), (True, 20))
 
     def test_create_screen_refuses_an_unknown_branch(self):
-        with self.assertRaisesMessage(CommandError, "no branch"):
+        with self.assertRaisesMessage(CommandError, "没有机构号为"):
             self.create("--branch", "999999", "--name", "无此机构")
 
     def test_revoke_screen_stops_the_screen_and_refuses_twice(self):
@@ -545,7 +545,7 @@ class ScreenCommandTests(ScreenTestCase):
         self.assertEqual(self.client.get(f"/screens/{token}/data.json").status_code, 404)
         with self.assertRaises(CommandError):
             call_command("revoke_screen", "西湖支行大堂", stdout=io.StringIO())
-        with self.assertRaisesMessage(CommandError, "no screen"):
+        with self.assertRaisesMessage(CommandError, "没有名为"):
             call_command("revoke_screen", "无此大屏", stdout=io.StringIO())
 
     def test_a_revoked_screens_name_can_be_given_to_its_replacement(self):

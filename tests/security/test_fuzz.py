@@ -71,7 +71,8 @@ class ImporterFuzzTests(TestCase):
             self.assertGreaterEqual(result.error_count, len(result.errors))
             for error in result.errors:
                 self.assertIsInstance(error, RowError)
-                self.assertTrue(str(error).startswith(f"row {error.row}, column {error.column}: "))
+                prefix = f"第 {error.row} 行：" if error.column == "-" else f"第 {error.row} 行「{error.column}」："
+                self.assertTrue(str(error).startswith(prefix), str(error))
                 self.assertTrue(error.message.strip())
                 self.assertNotIn("\x00", error.message)
 
@@ -83,5 +84,5 @@ def test_the_command_answers_random_bytes_with_status_0_or_1_and_never_a_traceba
         assert run.status in (0, 1), run.err
         assert "Traceback" not in run.err, run.err
         if run.status == 1:
-            assert "row 1, column -:" in run.err or "row " in run.err
+            assert "第 1 行：" in run.err or "第 " in run.err
         assert bank.count("metrics_deposit") == 0 or run.status == 0

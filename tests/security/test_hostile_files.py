@@ -22,7 +22,8 @@ def test_the_bank_would_take_a_good_file_so_a_refusal_below_means_something(bank
     path = bank.folder / "good.csv"
     path.write_bytes(f"{HEADER}\n{GOOD_ROW}\n".encode())
     run = bank.manage("import_data", "deposits", str(path), "--dry-run")
-    assert (run.status, run.out) == (0, "created 1, updated 0, unchanged 0 (dry run: nothing written)\n"), run.err
+    expected = "检查通过（未写入任何数据）：将新建 1 条，更新 0 条，未变 0 条。\n"  # the command speaks Chinese
+    assert (run.status, run.out) == (0, expected), run.err
 
 
 def test_it_refuses_an_xlsx_with_one_cell_at_xfd1048576(bank):
@@ -78,17 +79,17 @@ def test_it_refuses_a_file_over_import_max_mb_before_reading_it(bank):
 
 def test_an_xlsx_of_300000_empty_rows_is_read_without_them_and_numbers_its_rows_right(bank):
     run = bank.import_file("empty.xlsx", hostile.empty_rows(300_000))
-    assert_refused(bank, run, "row 300003, column amount: x is not an amount")
+    assert_refused(bank, run, "第 300003 行「amount」：x 不是金额")
     assert run.peak_bytes < 400 * 2**20, f"peak {run.peak_bytes / 2**20:.0f} MB"
 
 
 def test_fifty_thousand_bad_rows_print_the_first_hundred_and_the_count(bank):
     rows = "".join(f"D{i},2026-03-02,A001,C{i},x,\n" for i in range(50_000))
     run = bank.import_file("bad.csv", f"{HEADER}\n{rows}".encode())
-    assert_refused(bank, run, "row 2, column amount: x is not an amount")
+    assert_refused(bank, run, "第 2 行「amount」：x 不是金额")
     lines = run.err.splitlines()
-    assert sum(line.startswith("row ") for line in lines) == 100
-    assert "row 101, column amount" in run.err and "row 102, column" not in run.err
+    assert sum(line.startswith("第 ") for line in lines) == 100
+    assert "第 101 行「amount」" in run.err and "第 102 行" not in run.err
     assert "共 50000 处" in run.err
     assert len(run.err) < 20_000
     assert bank.count("metrics_importbatch") >= 1
@@ -98,4 +99,4 @@ def test_a_csv_of_200_columns_up_to_import_max_mb_is_read_in_bounded_memory(bank
     header = HEADER + "," * (200 - len(hostile.DEPOSITS_HEADER)) + "\n"
     content = header.encode() + b"," * 199 + b"\nD1,2026-03-02,A001,C1,x,\n" + (b"," * 199 + b"\n") * 940_000
     assert 170 * 2**20 < len(content) < 200 * 2**20
-    assert_refused(bank, bank.import_file("padded.csv", content), "row 3, column amount: x is not an amount")
+    assert_refused(bank, bank.import_file("padded.csv", content), "第 3 行「amount」：x 不是金额")

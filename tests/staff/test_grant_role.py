@@ -3,6 +3,7 @@ import io
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.utils import translation
 
 from audit.models import Change
 from staff.models import Branch, Membership, Role, Staff
@@ -26,6 +27,10 @@ class GrantRoleTests(TestCase):
             employee_no="E10001", name="王婷", branch=cls.xihu, position="lobby_manager",
             position_since="2024-03-01",
         )  # fmt: skip
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(translation.override("en"))  # GrantRoleInChineseTests reads the default
 
     def grant(self, *args, stdin: str | None = None) -> str:
         out = io.StringIO()
@@ -56,12 +61,12 @@ class GrantRoleTests(TestCase):
         self.assertIn("王婷", output)
 
     def test_it_refuses_an_unknown_branch(self):
-        with self.assertRaisesMessage(CommandError, "Unknown branch '999999'"):
+        with self.assertRaisesMessage(CommandError, "Unknown branch 999999"):
             self.grant("head-x", "--role", "branch_head", "--branch", "999999")
         self.assertFalse(User.objects.filter(username="head-x").exists())
 
     def test_it_refuses_an_unknown_employee(self):
-        with self.assertRaisesMessage(CommandError, "Unknown employee 'E99999'"):
+        with self.assertRaisesMessage(CommandError, "Unknown employee E99999"):
             self.grant("E99999", "--role", "lobby_manager", "--employee", "E99999")
         self.assertFalse(User.objects.filter(username="E99999").exists())
 
@@ -78,7 +83,7 @@ class GrantRoleTests(TestCase):
     def test_it_refuses_an_unknown_role(self):
         with self.assertRaises(CommandError):
             self.grant("x", "--role", "president")
-        with self.assertRaisesMessage(RoleGrantError, "Unknown role 'president'"):
+        with self.assertRaisesMessage(RoleGrantError, "Unknown role president"):
             membership_grant(username="x", role="president")
 
     def test_password_stdin_sets_a_usable_password(self):
@@ -122,3 +127,28 @@ class GrantRoleTests(TestCase):
         for username in ("hr", "head-101010", "E10001"):
             self.assertTrue(User.objects.get(username=username).check_password("lobbystar-demo"))
         self.assertEqual(User.objects.get(username="E10001").membership.staff, self.alice)
+
+
+class GrantRoleInChineseTests(TestCase):
+    """The command speaks Chinese unless asked otherwise (LANGUAGE_CODE is zh-hans)."""
+
+    setUpTestData = classmethod(GrantRoleTests.setUpTestData.__func__)
+    grant = GrantRoleTests.grant
+
+    def test_its_output_and_errors_are_chinese(self):
+        output = self.grant("hr-li", "--role", "hr")
+        self.assertIn("已新建登录账号 hr-li：人力资源部，可见范围：全行。", output)
+        self.assertIn("该账号还没有可用的密码", output)
+        self.assertIn(
+            "密码已设置。", self.grant("hr-wang", "--role", "hr", "--password-stdin", stdin="correct horse battery\n")
+        )
+        for args, message in (
+            (("head-x", "--role", "branch_head", "--branch", "999999"), "未知机构 999999：没有这个机构号。"),
+            (("E99999", "--role", "lobby_manager", "--employee", "E99999"), "未知员工 E99999：没有这个员工编号。"),
+            (("head-y", "--role", "branch_head"), "机构负责人须指定 --branch 机构号"),
+            (("hr-z", "--role", "hr", "--branch", "101010"), "--branch 只用于 branch_head（机构负责人）角色"),
+        ):
+            with self.subTest(args=args), self.assertRaisesMessage(CommandError, message):
+                self.grant(*args)
+        with self.assertRaisesMessage(CommandError, "给了 --password-stdin，但标准输入中没有密码。"):
+            self.grant("hr-q", "--role", "hr", "--password-stdin", stdin="\n")

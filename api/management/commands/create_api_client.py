@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from api.models import Scope
 from api.services import ApiClientError, api_client_create
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             client, token = api_client_create(name=name, scopes=scopes, allow_from=allow_from)
         except ApiClientError as error:
             raise CommandError(str(error)) from None
-        where = ", ".join(client.allowed_from) or "any address"
-        self.stdout.write(f"API client {client.name!r} created with {', '.join(client.scopes)} from {where}.")
-        self.stdout.write("Its token, shown only now (send it as Authorization: Bearer <token>):")
+        where = ", ".join(client.allowed_from) or _("任意地址")
+        self.stdout.write(
+            _("已新建接口客户端 %(name)s，权限 %(scopes)s，来源 %(where)s。")
+            % {"name": client.name, "scopes": ", ".join(client.scopes), "where": where}
+        )
+        self.stdout.write(_("它的令牌只显示这一次（请以 Authorization: Bearer <令牌> 发送）："))
         self.stdout.write(token)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.models import ApiClient
 from api.services import ApiClientError, api_client_revoke
@@ -14,11 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, name, **options):
         client = ApiClient.objects.filter(name=name).first()
         if client is None:
-            raise CommandError(f"no API client is named {name!r}")
+            raise CommandError(_("没有名为 %(name)s 的接口客户端") % {"name": name})
         try:
             client = api_client_revoke(client=client)
         except ApiClientError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"API client {client.name!r} revoked at {timezone.localtime(client.revoked_at):%Y-%m-%d %H:%M}."
+            _("接口客户端 %(name)s 已于 %(when)s 停用。")
+            % {"name": client.name, "when": f"{timezone.localtime(client.revoked_at):%Y-%m-%d %H:%M}"}
         )

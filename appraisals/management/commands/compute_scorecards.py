@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import period_compute
 from core.errors import LobbyStarError
@@ -26,14 +27,23 @@ class Command(BaseCommand):
             if not no_cascade:
                 # SCORING.md §5: later months read this month's stored scores, so they follow.
                 for later in result.later_months:
-                    self._report(period_compute(month=later), prefix="  then ")
+                    self._report(period_compute(month=later), prefix=_("  随后 "))
         except LobbyStarError as error:
             raise CommandError(str(error)) from None
 
     def _report(self, result, prefix=""):
-        self.stdout.write(
-            f"{prefix}{result.period.label}: {result.scorecards} scorecards, {result.flagged} bottom flags, "
-            f"{len(result.cases_opened)} improvement cases opened, "
-            f"{len(result.cases_withdrawn)} withdrawn"
-            + (f", {result.changes} scorecards changed since the reopen" if result.changes else "")
+        counts = {
+            "month": result.period.label,
+            "scorecards": result.scorecards,
+            "flagged": result.flagged,
+            "opened": len(result.cases_opened),
+            "withdrawn": len(result.cases_withdrawn),
+            "changes": result.changes,
+        }
+        line = _(
+            "%(month)s：考核结果 %(scorecards)d 份，末位预警 %(flagged)d 人，"
+            "启动改进计划 %(opened)d 个，撤销 %(withdrawn)d 个"
         )
+        if result.changes:
+            line += _("，重开后有 %(changes)d 份考核结果发生变化")
+        self.stdout.write(prefix + line % counts)

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.models import Scheme
 from appraisals.services.schemes import scheme_export
@@ -23,11 +24,12 @@ class Command(BaseCommand):
         if scheme is None:
             known = ", ".join(sorted(set(Scheme.objects.values_list("code", flat=True)))) or "-"
             raise CommandError(
-                f"no scheme {code}" + (f" v{scheme_version}" if scheme_version else "") + f" (known: {known})"
+                _("没有考核方案 %(scheme)s（已有：%(known)s）")
+                % {"scheme": code + (f" v{scheme_version}" if scheme_version else ""), "known": known}
             )
         text = json.dumps(scheme_export(scheme=scheme), ensure_ascii=False, indent=2) + "\n"
         if output:
             Path(output).write_text(text, encoding="utf-8")
-            self.stderr.write(f"{scheme.label} written to {output}")
+            self.stderr.write(_("%(scheme)s 已写入 %(output)s") % {"scheme": scheme.label, "output": output})
         else:
             self.stdout.write(text, ending="")

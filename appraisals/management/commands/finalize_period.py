@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import hr_user_get, period_finalize
 from core.errors import LobbyStarError
@@ -21,4 +22,7 @@ class Command(BaseCommand):
             period = period_finalize(month=month_parse(month), user=user)
         except LobbyStarError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"{period.label} finalized by {username}: {period.scorecard_count} scorecards locked")
+        self.stdout.write(
+            _("%(month)s 已由 %(user)s 定稿：锁定考核结果 %(count)d 份")
+            % {"month": period.label, "user": username, "count": period.scorecard_count}
+        )

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.schemes import SchemeError, scheme_import
 
@@ -11,13 +12,18 @@ def read_scheme_file(path: str):
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise CommandError(f"{path}: cannot read the file ({error.strerror or error})") from None
+        raise CommandError(
+            _("%(path)s：无法读取文件（%(error)s）") % {"path": path, "error": error.strerror or error}
+        ) from None
     except UnicodeDecodeError:
-        raise CommandError(f"{path}: not a UTF-8 text file") from None
+        raise CommandError(_("%(path)s：不是 UTF-8 文本文件") % {"path": path}) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise CommandError(f"{path}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
+        raise CommandError(
+            _("%(path)s：不是 JSON（第 %(line)d 行第 %(column)d 列：%(error)s）")
+            % {"path": path, "line": error.lineno, "column": error.colno, "error": error.msg}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -32,4 +38,8 @@ class Command(BaseCommand):
             scheme, outcome = scheme_import(data=data)
         except SchemeError as error:
             raise CommandError(f"{path}: {error}") from None
-        self.stdout.write(f"{scheme.label}: {outcome} ({scheme.get_status_display()})")
+        outcomes = {"created": _("已新建"), "unchanged": _("未变")}
+        self.stdout.write(
+            _("%(scheme)s：%(outcome)s（%(status)s）")
+            % {"scheme": scheme.label, "outcome": outcomes.get(outcome, outcome), "status": scheme.get_status_display()}
+        )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import hr_user_get, period_reopen
 from core.errors import LobbyStarError
@@ -19,4 +20,4 @@ class Command(BaseCommand):
             period = period_reopen(month=month_parse(month), reason=reason, user=user)
         except LobbyStarError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"{period.label} reopened: {reason}")
+        self.stdout.write(_("%(month)s 已重开：%(reason)s") % {"month": period.label, "reason": reason})

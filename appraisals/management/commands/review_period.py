@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import hr_user_get, period_review
 from core.errors import LobbyStarError
@@ -29,4 +30,7 @@ class Command(BaseCommand):
             )
         except LobbyStarError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"{period.label} reviewed by {username}: published, {period.scorecard_count} scorecards")
+        self.stdout.write(
+            _("%(month)s 已由 %(user)s 复核并发布：考核结果 %(count)d 份")
+            % {"month": period.label, "user": username, "count": period.scorecard_count}
+        )

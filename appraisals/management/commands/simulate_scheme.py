@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.management.commands.import_scheme import read_scheme_file
 from appraisals.services.schemes import SchemeError, scheme_validate
@@ -37,6 +38,10 @@ class Command(BaseCommand):
         if output:
             Path(output).write_text(text, encoding="utf-8")
             changed = int((frame["grade_before"] != frame["grade_after"]).sum())
-            sys.stderr.write(f"{len(frame)} rows written to {output}; {changed} grades change\n")
+            sys.stderr.write(
+                _("已写入 %(rows)d 行到 %(output)s；等次变化 %(changed)d 处")
+                % {"rows": len(frame), "output": output, "changed": changed}
+                + "\n"
+            )
         else:
             self.stdout.write(text, ending="")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import hr_user_get, period_void
 from core.errors import LobbyStarError
@@ -23,10 +24,20 @@ class Command(BaseCommand):
         except LobbyStarError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"{result.period.label} voided: {result.scorecards} scorecards removed, "
-            f"{len(result.cases_withdrawn)} improvement cases withdrawn, {result.appeals_closed} open appeals closed, "
-            f"{result.signoffs_removed} sign-offs and {result.acknowledgements_removed} acknowledgements removed"
+            _(
+                "%(month)s 已作废：删除考核结果 %(scorecards)d 份，撤销改进计划 %(cases)d 个，"
+                "关闭未结申诉 %(appeals)d 项，"
+                "删除签核 %(signoffs)d 个、确认 %(acknowledgements)d 个"
+            )
+            % {
+                "month": result.period.label,
+                "scorecards": result.scorecards,
+                "cases": len(result.cases_withdrawn),
+                "appeals": result.appeals_closed,
+                "signoffs": result.signoffs_removed,
+                "acknowledgements": result.acknowledgements_removed,
+            }
         )
         if result.later_months:
             later = ", ".join(f"{month:%Y-%m}" for month in result.later_months)
-            self.stdout.write(f"  compute again: {later} (their rolling scores read this month)")
+            self.stdout.write(_("  请重新计算：%(later)s（它们的近三月平均分读取本月）") % {"later": later})

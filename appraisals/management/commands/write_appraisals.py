@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.models import WriteUpScope
 from appraisals.services.periods import period_get
@@ -25,6 +26,16 @@ class Command(BaseCommand):
         except (LobbyStarError, WriteUpError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"{period.label} ({scope}): created {summary.created}, updated {summary.updated}, "
-            f"unchanged {summary.unchanged}; HR's edited text kept in {summary.kept_edits}"
+            _(
+                "%(month)s（%(scope)s）：新建 %(created)d 份，更新 %(updated)d 份，未变 %(unchanged)d 份；"
+                "保留人力资源部改过的文字 %(kept)d 份"
+            )
+            % {
+                "month": period.label,
+                "scope": scope,
+                "created": summary.created,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+                "kept": summary.kept_edits,
+            }
         )

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from appraisals.models import Period, PeriodStatus
 from appraisals.selectors import signoff_state
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         seeded = not Branch.objects.exists()
         if seeded:
-            self.stdout.write("The database is empty: loading the demo bank (seed_demo)…")
+            self.stdout.write(_("数据库为空：正在载入演示银行（seed_demo）……"))
             call_command("seed_demo", stdout=self.stdout)
         computed = set(Period.objects.exclude(status=PeriodStatus.DRAFT).values_list("month", flat=True))
         # Never the month still running (SCORING.md §6): it is computed after its last day.
@@ -40,16 +41,20 @@ class Command(BaseCommand):
                 self._close(period, users)
         latest = Period.objects.order_by("-month").first()
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"LobbyStar 大堂之星 is ready at {absolute_url('/')}"))
-        self.stdout.write("  Sign in as HR:            hr / lobbystar-demo  (reviews a month)")
-        self.stdout.write("  a second HR officer:      hr2 / lobbystar-demo (finalizes what hr reviewed)")
-        self.stdout.write("  a branch head:            head-<sub-branch code> / lobbystar-demo")
-        self.stdout.write("  a lobby manager:          <employee number> / lobbystar-demo")
+        self.stdout.write(self.style.SUCCESS(_("大堂之星 LobbyStar 已就绪：%(url)s") % {"url": absolute_url("/")}))
+        self.stdout.write(_("  人力资源部：        hr / lobbystar-demo（复核月份）"))
+        self.stdout.write(_("  第二位人力资源：    hr2 / lobbystar-demo（定稿 hr 复核过的月份）"))
+        self.stdout.write(_("  机构负责人：        head-<支行机构号> / lobbystar-demo"))
+        self.stdout.write(_("  大堂经理：          <员工编号> / lobbystar-demo"))
         if latest:
             self.stdout.write(
-                f"  Latest month: {latest.label} ({latest.get_status_display()}), {latest.scorecard_count} scorecards"
+                _("  最新月份：%(month)s（%(status)s），考核结果 %(count)d 份")
+                % {"month": latest.label, "status": latest.get_status_display(), "count": latest.scorecard_count}
             )
-        self.stdout.write(f"  Admin: {absolute_url('/admin/')}   Health: {absolute_url('/healthz')}")
+        self.stdout.write(
+            _("  管理后台：%(admin)s   健康检查：%(health)s")
+            % {"admin": absolute_url("/admin/"), "health": absolute_url("/healthz")}
+        )
 
     def _close(self, period: Period, users: dict) -> None:
         for branch in signoff_state(period=period)["missing"]:

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from notices.services import notices_send_pending
 
@@ -8,4 +9,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = notices_send_pending()
-        self.stdout.write(f"{count} notices handed over for delivery")
+        self.stdout.write(_("已交付发送 %(count)d 条通知") % {"count": count})

@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import PeriodError, period_get
 from core.months import month_parse
@@ -24,9 +25,11 @@ class Command(BaseCommand):
         filename, _content_type, content = ScorecardExport(period=period).render(format)
         if output:
             Path(output).write_bytes(content)
-            self.stderr.write(f"wrote {output}")
+            self.stderr.write(_("已写入 %(output)s") % {"output": output})
         elif format == "xlsx" and sys.stdout.isatty():
-            raise CommandError(f"an XLSX file is binary: give --output, e.g. --output {filename}")
+            raise CommandError(
+                _("XLSX 是二进制文件：请用 --output 指定文件，如 --output %(filename)s") % {"filename": filename}
+            )
         else:
             stream = getattr(self.stdout, "_out", sys.stdout)
             stream.buffer.write(content) if hasattr(stream, "buffer") else stream.write(content.decode())

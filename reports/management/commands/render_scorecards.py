@@ -3,6 +3,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import PeriodError, period_get
 from core.months import month_parse
@@ -35,9 +36,9 @@ class Command(BaseCommand):
         except PeriodError as error:
             raise CommandError(str(error)) from None
         if branch and not Branch.objects.filter(code=branch).exists():
-            raise CommandError(f"no branch with code {branch!r}")
+            raise CommandError(_("没有机构号为 %(code)s 的机构") % {"code": branch})
         if not period.scorecards.exists():
-            raise CommandError(f"{period.label} has no scorecards: compute it first")
+            raise CommandError(_("%(month)s 没有考核结果：请先计算") % {"month": period.label})
         # The bar redraws one line with "\r": it writes to the raw stream, not the line-ending wrapper.
         progress = Progress(stream=getattr(self.stderr, "_out", sys.stderr))
         result = render_month(
@@ -51,9 +52,21 @@ class Command(BaseCommand):
             queue=queue,
         )
         where = output or f"{settings.VAR_DIR}/pdf/{period.label}"
-        how = "Celery workers" if result.mode == "celery" else f"{result.workers} local processes"
+        how = _("Celery 工作进程") if result.mode == "celery" else _("%(count)d 个本机进程") % {"count": result.workers}
         self.stdout.write(
-            f"{period.label}: rendered {result.rendered} files ({result.scorecards} scorecards, "
-            f"{result.packs} packs), {result.unchanged} unchanged, in {result.seconds:.1f} s "
-            f"with {how} → {where}"
+            _(
+                "%(month)s：生成 %(rendered)d 个文件（个人 %(scorecards)d 份、汇总 %(packs)d 份），"
+                "未变 %(unchanged)d 个，"
+                "用时 %(seconds)s 秒，使用 %(how)s → %(where)s"
+            )
+            % {
+                "month": period.label,
+                "rendered": result.rendered,
+                "scorecards": result.scorecards,
+                "packs": result.packs,
+                "unchanged": result.unchanged,
+                "seconds": f"{result.seconds:.1f}",
+                "how": how,
+                "where": where,
+            }
         )

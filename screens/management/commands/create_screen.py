@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from appraisals.models import NameStyle
 from screens.selectors import screen_url
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, branch, name, top, rotate, poll, deposits, surname, **options):
         place = Branch.objects.filter(code=branch).first()
         if place is None:
-            raise CommandError(f"no branch with code {branch!r}")
+            raise CommandError(_("没有机构号为 %(code)s 的机构") % {"code": branch})
         try:
             screen, token = screen_create(
                 branch=place,
@@ -37,6 +38,9 @@ class Command(BaseCommand):
             )
         except ScreenError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Screen {screen.name!r} created for {place.name} ({place.code}).")
-        self.stdout.write("Open this address on the lobby TV. It is shown only now; only its hash is kept:")
+        self.stdout.write(
+            _("已为 %(place)s（%(code)s）新建大屏 %(name)s。")
+            % {"place": place.name, "code": place.code, "name": screen.name}
+        )
+        self.stdout.write(_("请在大堂电视上打开这个地址。它只显示这一次，系统只保存其哈希值："))
         self.stdout.write(screen_url(token))

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appraisals.models import Screen
 from screens.services import ScreenError, screen_revoke
@@ -14,9 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, name, **options):
         screen = Screen.objects.filter(name=name, revoked_at__isnull=True).first()
         if screen is None:
-            raise CommandError(f"no screen in use is named {name!r}")
+            raise CommandError(_("没有名为 %(name)s 的在用大屏") % {"name": name})
         try:
             screen = screen_revoke(screen=screen)
         except ScreenError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Screen {screen.name!r} revoked at {timezone.localtime(screen.revoked_at):%Y-%m-%d %H:%M}.")
+        self.stdout.write(
+            _("大屏 %(name)s 已于 %(when)s 停用。")
+            % {"name": screen.name, "when": f"{timezone.localtime(screen.revoked_at):%Y-%m-%d %H:%M}"}
+        )

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from staff.models import Role
 from staff.roles import RoleGrantError, membership_grant
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             stdin = options.get("stdin") or sys.stdin
             password = stdin.readline().rstrip("\r\n")
             if not password:
-                raise CommandError("--password-stdin was given but standard input held no password.")
+                raise CommandError(_("给了 --password-stdin，但标准输入中没有密码。"))
         try:
             user, created = membership_grant(
                 username=options["username"],
@@ -43,15 +44,17 @@ class Command(BaseCommand):
             raise CommandError(str(error))
         membership = user.membership
         scope = {
-            Role.HR: "the whole bank",
-            Role.BRANCH_HEAD: f"branch {membership.branch} and everything under it",
-            Role.LOBBY_MANAGER: f"only {membership.staff}",
+            Role.HR: _("全行"),
+            Role.BRANCH_HEAD: _("%(branch)s 及其下属机构") % {"branch": membership.branch},
+            Role.LOBBY_MANAGER: _("仅 %(staff)s 本人") % {"staff": membership.staff},
         }[membership.role]
-        verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} sign-in {user.username!r}: {membership.get_role_display()}, sees {scope}.")
+        message = (
+            _("已新建登录账号 %(username)s：%(role)s，可见范围：%(scope)s。")
+            if created
+            else _("已更新登录账号 %(username)s：%(role)s，可见范围：%(scope)s。")
+        )
+        self.stdout.write(message % {"username": user.username, "role": membership.get_role_display(), "scope": scope})
         if password is not None:
-            self.stdout.write("Password set.")
+            self.stdout.write(_("密码已设置。"))
         elif not user.has_usable_password():
-            self.stdout.write(
-                "It has no usable password, so it cannot sign in yet: run again with --password-stdin to set one."
-            )
+            self.stdout.write(_("该账号还没有可用的密码，暂时无法登录：请加 --password-stdin 再运行一次以设置密码。"))
