@@ -59,7 +59,7 @@ class GrantRolePasswordTests(TestCase):
 
     def test_it_accepts_a_good_password(self):
         output = grant_role("hr-li", "--role", "hr", password=GOOD_PASSWORD)
-        self.assertIn("Password set.", output)
+        self.assertIn("密码已设置。", output)  # the command speaks Chinese by default
         self.assertTrue(User.objects.get(username="hr-li").check_password(GOOD_PASSWORD))
 
     def test_the_demo_password_is_a_valid_password_for_every_demo_user_name(self):
