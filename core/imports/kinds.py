@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.imports.cells import Column
+from core.imports.cells import Column, stripped, text_lengths
 from core.imports.errors import FileRejected, RowError
 from core.imports.files import Table
 
@@ -172,10 +172,10 @@ def rows_from_table(table: Table, spec: KindSpec) -> Rows:
         if len(found) > 1:
             places = " and ".join(str(i + 1) for i in found)
             errors.append(RowError(1, column.name, f"the column appears more than once (columns {places})"))
-    cells = {name: table.cells[found[0]].str.strip() for name, found in positions.items()}
+    cells = {name: stripped(table.cells[found[0]]) for name, found in positions.items()}
     too_long = {}
     for name, series in cells.items():
-        long = series.str.len() > MAX_CELL_CHARS
+        long = text_lengths(series) > MAX_CELL_CHARS
         if long.any():
             too_long[name] = long
             cells[name] = series.where(~long, series.str[:MAX_CELL_CHARS])
