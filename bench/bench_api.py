@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 MONTH = datetime.date(2026, 10, 1)
-PG_NAME = "lobbystar_bench_api"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "lobbystar_bench_api")  # one of your own when the machine is shared
 GOAL_BATCH_SECONDS = 2  # issue 14
 GOAL_READ_SECONDS = 5
 
