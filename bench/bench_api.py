@@ -27,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 MONTH = datetime.date(2026, 10, 1)
-PG_NAME = "lobbystar_bench_api"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "lobbystar_bench_api")  # one of your own when the machine is shared
+GOAL_BATCH_SECONDS = 2  # issue 14
+GOAL_READ_SECONDS = 5
 
 
 def run_child(database: str, args) -> None:
@@ -52,6 +54,9 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
 
     warnings.filterwarnings("ignore", message="No directory at")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # DEBUG stays off as in production (no query log); the keys are the benchmark's own.
+    os.environ.setdefault("SECRET_KEY", "bench-api-secret-key")
+    os.environ.setdefault("CUSTOMER_REF_KEY", "bench-api-customer-key")
     django.setup()
     import numpy as np
     from bench_compute import build_bank
@@ -99,9 +104,15 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
         answer = response.json()
         print(
             f"[{database}] POST deposits, {rows:,} rows ({len(body) / 1e6:.1f} MB), {label}: "
-            f"{seconds:.2f} s ({cpu:.2f} s CPU) — "
-            f"created {answer['created']:,}, unchanged {answer['unchanged']:,} (target ≤ 2 s)"
+            f"{seconds:.2f} s wall ({cpu:.2f} s CPU, this process) — "
+            f"created {answer['created']:,}, unchanged {answer['unchanged']:,}"
         )
+        if label == "new":
+            verdict = "MET" if seconds <= GOAL_BATCH_SECONDS else "NOT MET"
+            print(
+                f"[{database}] GOAL (issue 14: a {rows:,}-row deposits batch accepted in ≤ {GOAL_BATCH_SECONDS} s, "
+                f"wall): {verdict} — {seconds:.2f} s wall, {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f}"
+            )
     assert Deposit.objects.filter(ref__startswith="API").count() == rows
 
     for size in page_sizes:
@@ -116,7 +127,8 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
         assert results == computed.scorecards
         print(
             f"[{database}] GET the month's scorecards: {results:,} in {pages} pages of {size}: "
-            f"{seconds:.2f} s in all ({cpu:.2f} s CPU), {seconds / pages * 1000:.0f} ms a page (target ≤ 5 s)"
+            f"{seconds:.2f} s in all ({cpu:.2f} s CPU), {seconds / pages * 1000:.0f} ms a page "
+            f"(goal ≤ {GOAL_READ_SECONDS} s: {'MET' if seconds <= GOAL_READ_SECONDS else 'NOT MET'})"
         )
 
 
@@ -124,12 +136,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--staff", type=int, default=20000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--page-size", default="500,1000,5000", help="one or more, comma-separated")
+    parser.add_argument(
+        "--page-size", default="500,1000,5000", help="one or more, comma-separated; none: time the batch only"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.staff, args.rows, [int(size) for size in args.page_size.split(",")])
+        sizes = [] if args.page_size in ("", "none") else [int(size) for size in args.page_size.split(",")]
+        child(args.child, args.staff, args.rows, sizes)
         return
     for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
         run_child(database, args)

@@ -58,7 +58,7 @@ from metrics.models import (
     Record,
     Severity,
 )
-from metrics.pseudonyms import customer_hash
+from metrics.pseudonyms import customer_hashes_of
 from metrics.summaries import summaries_refresh
 from staff.models import Staff
 from staff.selectors import staff_ids_by_employee_no
@@ -347,8 +347,12 @@ def _different_content_message(ref: str, fields: dict, label: Callable[[str], st
 def customer_hashes(rows: Rows) -> pd.Series:
     """Customer references become keyed hashes here; the clear text goes no further. Each
     distinct customer is hashed once."""
-    key = settings.CUSTOMER_REF_KEY
-    return map_unique(rows.value("customer_ref"), lambda reference: customer_hash(reference, key=key))
+    references = rows.value("customer_ref")
+    codes, uniques = pd.factorize(references, sort=False)
+    hashes = np.empty(len(uniques) + 1, dtype=object)
+    hashes[:-1] = customer_hashes_of(uniques.tolist(), key=settings.CUSTOMER_REF_KEY)
+    hashes[-1] = None  # code -1: a missing reference
+    return pd.Series(hashes[codes], index=references.index)
 
 
 def _optional_text(rows: Rows, name: str) -> pd.Series:

@@ -82,19 +82,48 @@ def _refresh_month(month: datetime.date, staff_ids: set[int], *, kinds: tuple[st
     touched = set(staff_ids) | set(counted)
     if whole:
         touched |= set(MonthSummary.objects.filter(month=month).values_list("staff_id", flat=True))
-    zeros = {name: ZERO[name] for name in columns}
-    MonthSummary.objects.bulk_create(
-        [MonthSummary(month=month, staff_id=pk, **{**zeros, **counted.get(pk, {})}) for pk in sorted(touched)],
-        batch_size=2000,  # 15 parameters a row stay under PostgreSQL's 65,535 with server-side binding
-        update_conflicts=True,
-        unique_fields=["month", "staff"],
-        update_fields=columns,
-    )
+    _upsert(month, {pk: counted.get(pk, {}) for pk in sorted(touched)}, columns)
     # Somebody with nothing left in the month has no row, as the rebuild has none.
     empty = MonthSummary.objects.filter(month=month, **{name: 0 for name in SUMMARY_COLUMNS})
     if not whole:
         empty = empty.filter(staff_id__in=sorted(staff_ids))
     empty.delete()
+
+
+def _upsert(month: datetime.date, rows: dict[int, dict], columns: list[str]) -> None:
+    """Writes `columns` of the month's summary of each staff id in `rows` (zeros where a row
+    lacks one), making the rows that are missing: one INSERT … ON CONFLICT DO UPDATE run over
+    all of them (SQLite and PostgreSQL alike), where bulk_create built a model and a statement
+    for every 71 of them — for the 8,000 managers a 10,000-row API batch touches, most of the
+    batch's time."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ["month", "staff_id", *SUMMARY_COLUMNS]
+    assignments = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in columns)
+    sql = (
+        f"INSERT INTO {quote(MonthSummary._meta.db_table)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({quote('month')}, {quote('staff_id')}) DO UPDATE SET {assignments}"
+    )
+    day = connection.ops.adapt_datefield_value(month)
+    prepared = {name: _db_value(name) for name in SUMMARY_COLUMNS}
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (day, staff_id, *(prepared[name](row.get(name, ZERO[name])) for name in SUMMARY_COLUMNS))
+                for staff_id, row in rows.items()
+            ],
+        )
+
+
+def _db_value(name: str):
+    """How a value of the summary column `name` goes to the database (a decimal as its field says)."""
+    field = MonthSummary._meta.get_field(name)
+    if field.get_internal_type() == "DecimalField":
+        return lambda value: connection.ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
+    return int
 
 
 # ─── checking ─────────────────────────────────────────────────────────────────────────────

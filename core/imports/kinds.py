@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
-from core.imports.cells import Column
+from core.imports.cells import Column, stripped, text_lengths
 from core.imports.errors import FileRejected, RowError
 from core.imports.files import Table
 
@@ -209,10 +209,10 @@ def rows_from_table(table: Table, spec: KindSpec) -> Rows:
             errors.append(
                 RowError(1, headers[column.name], _("此列出现了不止一次（第 %(places)s 列）") % {"places": places})
             )
-    cells = {name: table.cells[found[0]].str.strip() for name, found in positions.items()}
+    cells = {name: stripped(table.cells[found[0]]) for name, found in positions.items()}
     too_long = {}
     for name, series in cells.items():
-        long = series.str.len() > MAX_CELL_CHARS
+        long = text_lengths(series) > MAX_CELL_CHARS
         if long.any():
             too_long[name] = long
             cells[name] = series.where(~long, series.str[:MAX_CELL_CHARS])

@@ -227,3 +227,33 @@ class OrganisationBatchTests(ApiTestCase):
         response = self.post_rows("staff", [row], token=self.organisation_token)
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(Staff.objects.get(employee_no="E003").position, "lobby_manager")
+
+
+class BatchTableTests(ApiTestCase):
+    """A batch becomes the same Table whether it is read a column at a time (the usual batch)
+    or row by row (any batch with something to name)."""
+
+    def test_the_column_reading_gives_the_row_reading_table(self):
+        from api import services
+
+        rows = [
+            {"ref": "R1", "amount": 12.5, "flag": True, "note": None},
+            {"amount": "1,000.00", "ref": "R2", "extra": "x"},
+            {"ref": "R3", "flag": False},
+        ]
+        quick = services._table_by_columns(rows)
+        with self.settings():
+            from unittest import mock
+
+            with mock.patch.object(services, "_table_by_columns", return_value=None):
+                slow = services.table_from_rows(rows)
+        self.assertEqual(quick.header, slow.header)
+        self.assertEqual(quick.cells.values.tolist(), slow.cells.values.tolist())
+        self.assertEqual(quick.numbers.tolist(), slow.numbers.tolist())
+
+    def test_a_batch_with_a_bad_value_is_read_row_by_row(self):
+        from api import services
+
+        self.assertIsNone(services._table_by_columns([{"ref": "R1"}, {"ref": "a\x00b"}]))
+        self.assertIsNone(services._table_by_columns([{"ref": "R1"}, {"ref": ["list"]}]))
+        self.assertIsNone(services._table_by_columns([{"ref": "R1"}, "not an object"]))
