@@ -168,7 +168,7 @@ class JobWithoutBrokerTests(TestCase):
             job = job_create(kind="count", month=OCTOBER, user=self.hr_user)
             out = io.StringIO()
             call_command("run_job", str(job.pk), stdout=out)
-            self.assertIn("done", out.getvalue())
+            self.assertIn("已完成", out.getvalue())
         with mock.patch.dict(jobs.JOB_KINDS, {"count": Work(error=ValueError("数据有误"))}):
             job = job_create(kind="count", month=OCTOBER, user=self.hr_user)
             with self.assertRaisesMessage(CommandError, "数据有误"):

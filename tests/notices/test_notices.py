@@ -301,7 +301,7 @@ class GroupRobotTests(NoticeTestCase):
         mail.outbox.clear()
         output = io.StringIO()
         call_command("send_notices", stdout=output)
-        self.assertIn("2 notices", output.getvalue())
+        self.assertIn("已交付发送 2 条通知", output.getvalue())
         self.assertEqual(len(robot.posts), 4)
         self.assertFalse(Notice.objects.filter(staff__isnull=True, user__isnull=True, wecom_sent_at__isnull=True))
         self.assertEqual(mail.outbox, [])
