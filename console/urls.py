@@ -85,6 +85,7 @@ urlpatterns = [
     path("targets/new/", work.target_edit, name="target_new"),
     path("targets/<int:pk>/", work.target_edit, name="target_edit"),
     path("writeups/", work.writeup_list, name="writeups"),
+    path("writeups/approve/", work.writeups_approve_view, name="writeups_approve"),
     path("writeups/<int:pk>/", work.writeup_detail, name="writeup"),
     path("writeups/<int:pk>/approve/", work.writeup_approve, name="writeup_approve"),
     path("display-screens/", work.screen_list, name="screens"),

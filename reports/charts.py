@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import gettext as _
 
 from appraisals.models import Grade
-from core.numbers import short
+from core.months import month_add, month_label, month_short_label
+from core.numbers import decimal, fixed, percent, short
 
 DEFAULT_FONT_FAMILY = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 
@@ -339,3 +340,79 @@ def score_trend_chart(cards, *, width: int, height: int) -> str | None:
         return None
     description = _("各月得分：") + "，".join(f"{label} {score:.2f}" for label, score in points)
     return trend_svg(points, width=width, height=height, description=description)
+
+
+TREND_MONTHS = 12
+
+
+def scorecard_trend_chart(scores: Mapping, *, month, width: int = 400, height: int = 170) -> str:
+    """One person's total score over the 12 months up to `month`, as the PDF scorecard draws
+    it: `scores` maps a month (its first day) to the score; a month without one is a gap."""
+    months = [month_add(month, offset) for offset in range(-(TREND_MONTHS - 1), 1)]
+    points = [(month_short_label(day), None if scores.get(day) is None else float(scores[day])) for day in months]
+    present = [(day, scores[day]) for day in months if scores.get(day) is not None]
+    if present:
+        description = _("近12个月总分：") + "；".join(f"{month_label(day)} {fixed(score)}" for day, score in present)
+    else:
+        description = _("近12个月没有考核得分。")
+    return trend_svg(
+        points,
+        width=width,
+        height=height,
+        title=_("近12个月总分"),
+        description=description,
+        empty_text=_("暂无数据"),
+        value_labels="extremes",
+    )
+
+
+def completion_chart(items: list[dict], *, labels: Mapping[str, str], width: int = 400, height: int = 170) -> str:
+    """A scorecard's completion per item (its `items` as stored), as the PDF draws it; an item
+    not assessed this month shows 不考核 instead of a bar."""
+    bars, words = [], []
+    for item in items:
+        label = str(labels.get(item["code"], item["code"]))
+        assessed = bool(item.get("assessed")) and item.get("completion") is not None
+        if assessed:
+            # The figure the scorecard's table writes, beside the bar and in the text alternative.
+            shown = percent(item["completion"])
+            bars.append((label, float(decimal(item["completion"]) * 100), shown))
+            words.append(f"{label} {shown}")
+        else:
+            bars.append((label, None))
+            words.append(f"{label} {_('不考核')}")
+    return completion_bars_svg(
+        bars,
+        width=width,
+        height=height,
+        title=_("各项完成率"),
+        description=_("各项完成率：") + "；".join(words),
+        missing_text=_("不考核"),
+        empty_text=_("暂无数据"),
+    )
+
+
+def months_trend_chart(rows: list[dict], *, width: int = 420, height: int = 180) -> str:
+    """The average score of each month (the dashboard's `months_trend` rows, oldest first); a
+    month nobody was assessed in is a gap."""
+    points = [
+        (month_short_label(row["month"]), None if row["average"] is None else float(row["average"])) for row in rows
+    ]
+    present = [row for row in rows if row["average"] is not None]
+    if present:
+        description = _("各月平均分：") + "；".join(
+            _("%(month)s %(average)s 分（%(count)s 人）")
+            % {"month": month_label(row["month"]), "average": fixed(row["average"]), "count": row["total"]}
+            for row in present
+        )
+    else:
+        description = _("近12个月没有考核得分。")
+    return trend_svg(
+        points,
+        width=width,
+        height=height,
+        title=_("各月平均分"),
+        description=description,
+        empty_text=_("暂无数据"),
+        value_labels="extremes",
+    )

@@ -54,9 +54,14 @@ def staff_for_user(*, user) -> QuerySet[Staff]:
     return scoped_for_user(Staff.objects.all(), user=user, path_field="branch__path", staff_field="pk")
 
 
-def branches_for_user(*, user) -> QuerySet[Branch]:
-    """Branches a sign-in may filter by, down to sub-branches (outlets can run to thousands)."""
-    query = Branch.objects.exclude(level=Level.OUTLET).order_by("path")
+def branches_for_user(*, user, including: int | None = None) -> QuerySet[Branch]:
+    """Branches a sign-in may filter by, down to sub-branches (outlets can run to thousands),
+    and the branch `including` names, outlet or not, when it is in their scope (a drill-down
+    from the dashboard into an outlet)."""
+    query = Branch.objects.exclude(level=Level.OUTLET)
+    if including is not None:
+        query = query | Branch.objects.filter(pk=including)
+    query = query.order_by("path")
     membership = membership_of(user)
     if membership is not None and membership.role == Role.LOBBY_MANAGER:
         return query.none()

@@ -657,3 +657,17 @@ def writeup_approve(*, writeup: WriteUp, user) -> WriteUp:
     )
     writeup.refresh_from_db()
     return writeup
+
+
+def writeups_approve(*, writeups, user) -> tuple[list[WriteUp], list[WriteUp]]:
+    """Approves each of `writeups` that is still a draft, one at a time, so that each approval
+    has its own line in the history; returns (approved, refused): the refused were approved
+    already or changed under the user's feet."""
+    approved, refused = [], []
+    with transaction.atomic():
+        for writeup in writeups:
+            try:
+                approved.append(writeup_approve(writeup=writeup, user=user))
+            except WriteUpError:
+                refused.append(writeup)
+    return approved, refused

@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, Screen, Target, WriteUp
+from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, Screen, Target, WriteUp, WriteUpStatus
 from audit.models import Change
 from audit.selectors import change_fields
 from core.months import month_label
@@ -188,7 +188,13 @@ class AppealTable(StaffRowTable):
 
 
 class WriteUpTable(StaffRowTable):
+    """With `selectable`, a draft's row has a box to tick for the bulk approval form
+    (`form="bulk-approve"`: the table need not sit inside that form)."""
+
     detail_view = "console:writeup"
+    select = tables.Column(
+        _("选择"), empty_values=(), orderable=False, attrs={"th": {"class": "select"}, "td": {"class": "select"}}
+    )
     month = MonthColumn(_("考核月份"), accessor="period__month")
     scope = tables.Column(_("范围"))
     status = tables.Column(_("状态"))
@@ -196,9 +202,25 @@ class WriteUpTable(StaffRowTable):
     class Meta:
         model = WriteUp
         fields = ()
-        sequence = ("employee_no", "name", "month", "scope", "status")
+        sequence = ("select", "employee_no", "name", "month", "scope", "status")
         attrs = ATTRS
         empty_text = _("还没有考核评语。月份计算后可生成评语草稿。")
+
+    def __init__(self, *args, selectable: bool = False, **kwargs):
+        if not selectable:
+            kwargs["exclude"] = ("select",)
+        super().__init__(*args, **kwargs)
+
+    def render_select(self, record):
+        if record.status != WriteUpStatus.DRAFT:
+            return ""
+        label = _("选择 %(name)s %(month)s 的评语") % {
+            "name": record.staff.name,
+            "month": month_label(record.period.month),
+        }
+        return format_html(
+            '<input type="checkbox" name="ids" value="{}" form="bulk-approve" aria-label="{}">', record.pk, label
+        )
 
 
 class TargetTable(tables.Table):

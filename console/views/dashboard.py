@@ -9,8 +9,11 @@ from appraisals.models import CaseStatus, PeriodStatus
 from appraisals.selectors import periods_recent, scorecards_for_user
 from console.access import anyone
 from core.imports.kinds import KINDS
+from core.months import month_label
 from metrics.selectors import last_imports
-from reports.charts import grade_chart
+from reports.charts import grade_chart, months_trend_chart
+from reports.dashboard import branch_comparison, months_trend
+from staff.models import Role
 
 
 @anyone
@@ -22,8 +25,16 @@ def dashboard(request):
     imports = [(spec.label, latest[kind]) for kind, spec in KINDS.items() if kind in latest]
     context = {"period": period, "last_imports": imports}
     if period is not None:
-        summary = selectors.month_summary(user=request.user, period=period)
-        context.update(summary=summary, chart=grade_chart(summary))
+        # The months' trend holds the current month's counts too: one query for both charts.
+        trend = months_trend(user=request.user, last=period.month)
+        summary = trend[-1]
+        context.update(
+            summary=summary,
+            chart=grade_chart(summary),
+            trend=[row for row in trend if row["total"]],
+            trend_chart=months_trend_chart(trend),
+            branches=branch_comparison(user=request.user, period=period),
+        )
         if period.status == PeriodStatus.COMPUTED:
             context["signoff"] = selectors.signoff_state_for_user(period=period, user=request.user)
     if request.access.is_hr:
@@ -52,6 +63,19 @@ def next_step(period, signoff, role, *, user=None) -> dict:
     if period.status == PeriodStatus.DRAFT:
         return {"text": _("计算 %(month)s。") % {"month": period.label}, "url": url}
     if period.status == PeriodStatus.COMPUTED:
+        if role == Role.BRANCH_HEAD:
+            # A head is asked for their own sign-off, not told how many branches HR waits for.
+            if signoff and signoff["missing"]:
+                return {
+                    "text": _("本月待您签核：%(month)s") % {"month": month_label(period.month)},
+                    "url": f"{url}#signoff",
+                    "action": _("去签核"),
+                }
+            if signoff and signoff["done"]:
+                words = _("您已签核 %(month)s，等待人力资源部复核发布。")
+            else:
+                words = _("%(month)s 已计算，等待人力资源部复核发布。")
+            return {"text": words % {"month": month_label(period.month)}, "url": url}
         if signoff and signoff["missing"]:
             return {
                 "text": _("等待 %(count)d 个支行签核。") % {"count": len(signoff["missing"])},

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from appraisals.selectors import signoff_state
 from appraisals.services import notify
 from console.access import anyone, hr_only, period_from_url
 from notices.selectors import notices_for_user
@@ -44,9 +45,14 @@ def inbox_read_all(request):
 @hr_only
 def month_remind(request, month):
     """HR reminds again the heads of the sub-branches that have not signed off the month."""
-    count = notify.signoff_remind(period=period_from_url(month))
+    period = period_from_url(month)
+    missing = len(signoff_state(period=period)["missing"])
+    count = notify.signoff_remind(period=period)
     if count:
-        messages.success(request, _("已再次提醒 %(count)d 位机构负责人签核。") % {"count": count})
+        messages.success(
+            request,
+            _("已提醒 %(branches)d 个未签核支行的 %(count)d 位负责人。") % {"branches": missing, "count": count},
+        )
     else:
         messages.warning(request, _("待签核的支行没有负责人账号，无人可提醒。"))
     return redirect("console:month", month=month)

@@ -22,17 +22,22 @@ from console.access import anyone, hr_only, hr_or_head, period_from_url, scoreca
 from console.filters.appraisals import AppealFilter, ScorecardFilter
 from console.forms.appraisals import AppealForm, AppealResolveForm
 from console.tables.appraisals import AppealTable, ScorecardTable, StaffScorecardTable
+from core.months import month_add
 from reports import pdf
-from reports.charts import score_trend_chart
+from reports.charts import TREND_MONTHS, completion_chart, score_trend_chart, scorecard_trend_chart
 from reports.exports import ScorecardExport
-from reports.scorecards import item_rows
+from reports.scorecards import CHART_LABELS, item_rows
 from staff.selectors import branches_for_user
 
 
 def _filtered(request, period):
     query = scorecards_with_review(scorecards_for_user(user=request.user, period=period))
     query = query.select_related("staff", "branch", "peer_group", "period")
-    return ScorecardFilter(request.GET, queryset=query, branches=branches_for_user(user=request.user))
+    chosen = request.GET.get("branch", "")
+    branches = branches_for_user(
+        user=request.user, including=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+    )
+    return ScorecardFilter(request.GET, queryset=query, branches=branches)
 
 
 @anyone
@@ -75,8 +80,19 @@ def scorecard_detail(request, month, employee_no):
         "appeals": card_appeals,
         "open_appeal": next((a for a in card_appeals if a.status == AppealStatus.OPEN), None),
         "appeal_form": AppealForm(),
+        "trend_chart": scorecard_trend_chart(_scores_to(request.user, card), month=card.period.month),
+        "completion_chart": completion_chart(card.items, labels=CHART_LABELS),
     }
     return render(request, "console/scorecards/detail.html", context)
+
+
+def _scores_to(user, card) -> dict:
+    """The person's scores of the 12 months up to the card's, as far as the sign-in may see them."""
+    first = month_add(card.period.month, -(TREND_MONTHS - 1))
+    rows = scorecards_for_user(user=user).filter(
+        staff_id=card.staff_id, period__month__gte=first, period__month__lt=card.period.month
+    )
+    return {**dict(rows.values_list("period__month", "score")), card.period.month: card.score}
 
 
 @require_POST

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -30,6 +31,7 @@ from console.forms.appraisals import (
 )
 from console.tables.appraisals import CaseTable, ChangeTable, ScreenTable, TargetTable, WriteUpTable
 from core.errors import LobbyStarError
+from core.months import month_label
 from screens import services as screens
 from screens.selectors import screen_url
 from staff.selectors import branches_for_user
@@ -160,10 +162,31 @@ def target_edit(request, pk=None):
 @anyone
 def writeup_list(request):
     filterset = WriteUpFilter(request.GET, queryset=writeups_for_user(user=request.user))
-    table = WriteUpTable(filterset.qs)
+    table = WriteUpTable(filterset.qs, selectable=request.access.is_hr)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {"filter": filterset, "table": table}
     return render(request, "console/writeups/list.html", context)
+
+
+@require_POST
+@hr_only
+def writeups_approve_view(request):
+    """Approves the write-ups ticked on the list; names those that could not be approved."""
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit() and len(value) < 10]
+    chosen = list(writeups_for_user(user=request.user).filter(pk__in=ids).order_by("staff__employee_no", "period"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = reverse("console:writeups")
+    if not chosen:
+        messages.error(request, _("请先勾选要审定的评语。"))
+        return redirect(back)
+    approved, refused = writeups.writeups_approve(writeups=chosen, user=request.user)
+    if approved:
+        messages.success(request, _("已审定 %(count)d 条评语。") % {"count": len(approved)})
+    if refused:
+        names = "、".join(f"{item.staff.name}（{month_label(item.period.month)}）" for item in refused)
+        messages.error(request, _("以下评语已审定过或刚被他人修改，未再审定：%(names)s") % {"names": names})
+    return redirect(back)
 
 
 @anyone

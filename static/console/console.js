@@ -47,3 +47,11 @@ document.addEventListener("DOMContentLoaded", function () {
       });
   }, 1500);
 });
+
+// A box that ticks (or clears) every box of a list, for a bulk action: data-select-all="<name>".
+document.addEventListener("change", function (event) {
+  var all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  var boxes = document.querySelectorAll('input[type=checkbox][name="' + all.getAttribute("data-select-all") + '"]');
+  for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+});

@@ -93,7 +93,8 @@ class SweepTests(BaseTestCase):
     POSTS = [
         "month_compute_new", "month_compute", "month_signoff", "month_review", "month_finalize",
         "month_reopen", "scorecard_acknowledge", "scorecard_appeal", "appeal_resolve", "case_advance",
-        "case_note", "case_close", "writeup_approve", "screen_revoke", "set_language", "month_writeups",
+        "case_note", "case_close", "writeup_approve", "writeups_approve", "screen_revoke", "set_language",
+        "month_writeups",
         "month_pdf_zip", "inbox_read_all", "month_remind", "signin_scope", "signin_password", "signin_active",
         "month_void",
         "scheme_copy", "scheme_simulate", "scheme_adopt",

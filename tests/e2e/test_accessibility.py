@@ -86,9 +86,12 @@ def console_pages(bank) -> dict[str, list[str]]:
         "/staff/", f"/staff/{a}/", "/records/accounts/", "/records/feedback/", "/records/accounts/new/",
         "/imports/", "/targets/", "/targets/new/", "/cases/", f"/cases/{bank['case'].pk}/", "/appeals/",
         f"/appeals/{bank['appeal'].pk}/", "/writeups/", f"/writeups/{bank['writeup'].pk}/", "/display-screens/",
-        "/history/",
+        "/history/", "/signins/new/", f"/months/{m}/scorecards/?branch={bank['alice'].branch.parent.parent_id}",
     ]  # fmt: skip
-    head = ["/", "/months/", f"/months/{m}/", f"/months/{m}/scorecards/", f"/months/{m}/scorecards/{a}/", "/staff/"]
+    head = [
+        "/", "/months/", f"/months/{m}/", f"/months/{m}/scorecards/", f"/months/{m}/scorecards/{a}/", "/staff/",
+        f"/staff/{a}/", "/writeups/", f"/months/{m}/scorecards/?branch={bank['alice'].branch_id}",
+    ]  # fmt: skip
     lobby = ["/me/", f"/months/{m}/scorecards/{a}/", "/records/accounts/", "/appeals/", "/writeups/"]
     return {"hana": hr, "hugo": head, "alice": lobby}
 

@@ -145,7 +145,7 @@ class MonthNoticeTests(NoticeTestCase):
         self.assertContains(self.client.get("/months/2026-10/"), "再次提醒未签核的支行")
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post("/months/2026-10/remind/", follow=True)
-        self.assertContains(response, "已再次提醒 1 位机构负责人签核。")
+        self.assertContains(response, "已提醒 1 个未签核支行的 1 位负责人。")
         self.assertEqual([message.to for message in mail.outbox], [["hedda@bank.example"]])
 
     def test_a_published_month_is_not_reminded_of(self):
