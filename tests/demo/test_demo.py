@@ -391,7 +391,7 @@ def test_a_file_the_importer_rejects_stops_the_seed_and_leaves_the_database_empt
         return bank
 
     monkeypatch.setattr(seed, "build_demo_bank", broken_bank)
-    with pytest.raises(CommandError, match=r"rejected 04_absences.csv(.|\n)*row 2, column employee_no"):
+    with pytest.raises(CommandError, match=r"rejected 04_absences.csv(.|\n)*第 2 行「employee_no」"):
         _seed()
     assert not Branch.objects.exists() and not get_user_model().objects.exists()
 
