@@ -94,7 +94,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the membership and the unread notices with the user (console/backends.py)
+    "console.backends.ConsoleBackend",
 ]
 # Every password set anywhere (console, grant_role, admin) passes these.
 AUTH_PASSWORD_VALIDATORS = [
