@@ -259,6 +259,11 @@ def _live_cursor():
         return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None). Its own cursors bind on the client and
+        # never prepare whatever this says, so a threshold never reached only lets a cursor that
+        # asks for it (prepare=True, this one) prepare.
+        connection.connection.prepare_threshold = 2**31 - 1
     raw = _prepared_cursor_class()(connection.connection)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
