@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from api.models import ApiClient
 from api.services import token_hash
 from appraisals.models import Period, PeriodStatus, Scorecard
-from reports.exports import SCORECARD_COLUMNS, ScorecardExport
+from reports.exports import SCORECARD_COLUMNS, SCORECARD_VALUES, ScorecardExport, scorecard_row
 
 # Months a client may read: those published to their lobby managers (reviewed) or locked.
 PUBLISHED = (PeriodStatus.REVIEWED, PeriodStatus.FINALIZED)
@@ -57,7 +57,7 @@ def scorecards_in_order(queryset: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
     return queryset.order_by("peer_group__code", F("rank").asc(nulls_last=True), "staff__employee_no")
 
 
-def scorecards_of_month(*, period: Period, filters: dict) -> QuerySet[Scorecard]:
+def _month_filtered(*, period: Period, filters: dict) -> QuerySet[Scorecard]:
     query = Scorecard.objects.filter(period=period)
     if filters.get("peer_group"):
         query = query.filter(peer_group__code=filters["peer_group"])
@@ -67,7 +67,59 @@ def scorecards_of_month(*, period: Period, filters: dict) -> QuerySet[Scorecard]
         query = query.filter(grade=filters["grade"])
     if filters.get("bottom_flag") is not None:
         query = query.filter(bottom_flag=filters["bottom_flag"])
-    return scorecards_in_order(query)
+    return query
+
+
+def scorecards_of_month(*, period: Period, filters: dict) -> QuerySet[Scorecard]:
+    return scorecards_in_order(_month_filtered(period=period, filters=filters))
+
+
+class MonthScorecards:
+    """A published month's scorecards in the §3 order, as a sequence a paginator slices.
+
+    The order is the peer group's code, then rank (exempt members last), then employee number;
+    the table's index (period, peer group, rank) already holds it inside each peer group. So a
+    page is read from the one or few peer groups it spans, each in its index order, and the
+    count is one GROUP BY peer group on that index: no page sorts or counts the whole month
+    again, and none loads a model instance (docs/benchmarks.md, "API").
+    """
+
+    def __init__(self, *, period: Period, filters: dict):
+        self.period = period
+        self.query = _month_filtered(period=period, filters=filters).order_by()
+        self._groups: list[tuple[int, int]] | None = None
+
+    def groups(self) -> list[tuple[int, int]]:
+        """(peer group id, how many scorecards the filters keep there), by the peer group's code."""
+        if self._groups is None:
+            rows = self.query.values("peer_group_id", "peer_group__code").annotate(n=Count("id"))
+            self._groups = [
+                (row["peer_group_id"], row["n"]) for row in sorted(rows, key=lambda row: row["peer_group__code"])
+            ]
+        return self._groups
+
+    def count(self) -> int:
+        return sum(n for _group, n in self.groups())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[dict]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("MonthScorecards is read a page (a slice) at a time")
+        start, stop = key.start or 0, self.count() if key.stop is None else key.stop
+        cards, offset = [], 0
+        for group_id, n in self.groups():
+            if offset >= stop:
+                break
+            if offset + n > start:
+                in_group = self.query.filter(peer_group_id=group_id).order_by(
+                    F("rank").asc(nulls_last=True), "staff__employee_no"
+                )
+                cards += in_group.values(*SCORECARD_VALUES)[max(start - offset, 0) : min(stop - offset, n)]
+            offset += n
+        label = self.period.label
+        return [typed_row(scorecard_row(label, card)) for card in cards]
 
 
 def scorecards_of_staff(*, employee_no: str) -> QuerySet[Scorecard]:
@@ -85,6 +137,21 @@ def _typed(name: str, cell: str):
     if name in BOOLEAN_COLUMNS:
         return cell == "true"
     return cell  # text, and decimals as the CSV writes them ("12.50"), so nothing is lost to floats
+
+
+# For each §3 column: how its text becomes JSON (None: stays text).
+_CONVERTERS = [
+    (name, int if name in INTEGER_COLUMNS else (lambda cell: cell == "true") if name in BOOLEAN_COLUMNS else None)
+    for name in SCORECARD_COLUMNS
+]
+
+
+def typed_row(row: list[str]) -> dict:
+    """A §3 row as JSON values: `_typed` for every cell, without a call per cell."""
+    return {
+        name: None if cell == "" else (convert(cell) if convert else cell)
+        for (name, convert), cell in zip(_CONVERTERS, row, strict=True)
+    }
 
 
 def scorecard_results(pks: Iterable[int]) -> list[dict]:

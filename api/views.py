@@ -70,6 +70,11 @@ def _paginated(view, request, queryset):
     return paginator.get_paginated_response(selectors.scorecard_results(page))
 
 
+def _paginated_month(view, request, scorecards: selectors.MonthScorecards):
+    paginator = ScorecardPagination()
+    return paginator.get_paginated_response(paginator.paginate_queryset(scorecards, request, view=view))
+
+
 PAGE = [
     OpenApiParameter("page", OpenApiTypes.INT, description="1 is the first page"),
     OpenApiParameter("page_size", OpenApiTypes.INT, description="500 by default, at most 5000"),
@@ -139,7 +144,7 @@ class MonthScorecards(ApiView):
             "grade": grade,
             "bottom_flag": _flag(request, "bottom_flag"),
         }
-        return _paginated(self, request, selectors.scorecards_of_month(period=period, filters=filters))
+        return _paginated_month(self, request, selectors.MonthScorecards(period=period, filters=filters))
 
 
 class StaffScorecards(ApiView):

@@ -5,7 +5,8 @@ import datetime
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models.lookups import StartsWith
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,11 +29,19 @@ from appraisals.models import (
     WriteUp,
     WriteUpStatus,
 )
+from core.cache import version_cached
 from core.months import month_add, month_bounds, month_has_ended
 from metrics.selectors import actuals
 from scoring import Scheme as SchemeData
 from staff.models import Branch, Position, Role, Status
-from staff.selectors import absences_between, assignments_on, branch_paths, membership_of, scoped_for_user
+from staff.selectors import (
+    absences_between,
+    assignments_on,
+    branch_paths,
+    membership_of,
+    scope_key,
+    scoped_for_user,
+)
 
 
 def scheme_current(*, position: str = "lobby_manager") -> Scheme:
@@ -256,17 +265,54 @@ def scorecards_with_review(query: QuerySet[Scorecard]) -> QuerySet[Scorecard]:
     return query.annotate(under_review=Exists(open_appeal))
 
 
+def period_version(period: Period) -> tuple | None:
+    """What changes whenever the month's scorecards do: only computing writes them, and voiding
+    clears `computed_at` (core.cache). None before the month is computed."""
+    if period.computed_at is None:
+        return None
+    return (period.pk, period.computed_at.isoformat(), period.scorecard_count, period.status)
+
+
 def month_summary(*, user, period: Period) -> dict:
-    """The dashboard's counts for one month, in one aggregate query."""
+    """The dashboard's counts for one month: one aggregate query, once per computation of the
+    month and scope (core.cache)."""
     grade_counts = {f"grade_{grade}": Count("id", filter=Q(grade=grade)) for grade in Grade.values}
-    return scorecards_for_user(user=user, period=period).aggregate(
-        total=Count("id"),
-        flagged=Count("id", filter=Q(bottom_flag=True)),
-        vetoed=Count("id", filter=Q(veto=True)),
-        exempt=Count("id", filter=Q(exempt=True)),
-        cases_opened=Count("id", filter=Q(case_opened=True)),
-        **grade_counts,
-    )
+
+    def build() -> dict:
+        return scorecards_for_user(user=user, period=period).aggregate(
+            total=Count("id"),
+            flagged=Count("id", filter=Q(bottom_flag=True)),
+            vetoed=Count("id", filter=Q(veto=True)),
+            exempt=Count("id", filter=Q(exempt=True)),
+            cases_opened=Count("id", filter=Q(case_opened=True)),
+            **grade_counts,
+        )
+
+    return version_cached(period_version(period), "month_summary", build, scope_key(user))
+
+
+def _signoff_required(period: Period) -> list[str]:
+    """The codes of the sub-branches (支行) with scorecards this month, read once per computation."""
+
+    def build() -> list[str]:
+        paths = Scorecard.objects.filter(period=period).order_by().values_list("branch_path", flat=True).distinct()
+        required = set()
+        for path in paths:
+            codes = [code for code in path.split("/") if code]
+            required.add(codes[2] if len(codes) >= 3 else codes[-1])
+        return sorted(required)
+
+    return version_cached(period_version(period), "signoff_required", build)
+
+
+def _signoff_progress(period: Period) -> tuple[list[Branch], list[Branch]]:
+    """The sub-branches that must sign off, signed (by themselves or a branch above) and not: one query."""
+    covering = BranchSignoff.objects.filter(period=period).filter(StartsWith(OuterRef("path"), F("branch__path")))
+    branches = Branch.objects.filter(code__in=_signoff_required(period)).annotate(signed=Exists(covering))
+    done, missing = [], []
+    for branch in branches.order_by("code"):
+        (done if branch.signed else missing).append(branch)
+    return done, missing
 
 
 def signoff_state(*, period: Period) -> dict:
@@ -274,37 +320,35 @@ def signoff_state(*, period: Period) -> dict:
 
     A signoff covers its own subtree, so a tier-1 branch head's signoff covers its sub-branches.
     """
-    # No ordering: the model's would make DISTINCT keep one row per scorecard.
-    paths = set(Scorecard.objects.filter(period=period).order_by().values_list("branch_path", flat=True).distinct())
-    required = set()
-    for path in paths:
-        codes = [code for code in path.split("/") if code]
-        required.add(codes[2] if len(codes) >= 3 else codes[-1])
-    branches = {b.code: b for b in Branch.objects.filter(code__in=required)}
+    done, missing = _signoff_progress(period)
     signoffs = list(BranchSignoff.objects.filter(period=period).select_related("branch", "user"))
-    signed_paths = [signoff.branch.path for signoff in signoffs]
-    done, missing = [], []
-    for code in sorted(required):
-        branch = branches.get(code)
-        if branch is None:
-            continue
-        covered = any(branch.path.startswith(path) for path in signed_paths)
-        (done if covered else missing).append(branch)
     return {"signoffs": signoffs, "done": done, "missing": missing}
+
+
+def _signoff_mine(user):
+    membership = membership_of(user)
+    if membership is None or membership.role == Role.HR:
+        return None
+    path = membership.branch.path if membership.branch_id else None
+    return lambda branch: path is not None and branch.path.startswith(path)
+
+
+def signoff_progress_for_user(*, period: Period, user) -> dict:
+    """`signoff_state_for_user` without the sign-off notes (the dashboard): one query."""
+    done, missing = _signoff_progress(period)
+    mine = _signoff_mine(user)
+    if mine is None:
+        return {"done": done, "missing": missing}
+    return {"done": [b for b in done if mine(b)], "missing": [b for b in missing if mine(b)]}
 
 
 def signoff_state_for_user(*, period: Period, user) -> dict:
     """`signoff_state` as a sign-in may see it: a branch head sees only the sub-branches of their
     own subtree and their sign-off notes, never another branch's."""
     state = signoff_state(period=period)
-    membership = membership_of(user)
-    if membership is None or membership.role == Role.HR:
+    mine = _signoff_mine(user)
+    if mine is None:
         return state
-    path = membership.branch.path if membership.branch_id else None
-
-    def mine(branch) -> bool:
-        return path is not None and branch.path.startswith(path)
-
     return {
         "signoffs": [signoff for signoff in state["signoffs"] if mine(signoff.branch)],
         "done": [branch for branch in state["done"] if mine(branch)],

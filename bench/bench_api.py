@@ -34,6 +34,9 @@ GOAL_READ_SECONDS = 5
 
 def run_child(database: str, args) -> None:
     env = dict(os.environ, API_RATE_LIMIT="1000000/min")
+    # DEBUG stays off, as in production; the throwaway database needs no secret of its own.
+    env.setdefault("SECRET_KEY", "bench-api-throwaway-key")
+    env.setdefault("CUSTOMER_REF_KEY", "bench-api-throwaway-key")
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
     if database == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='lobbystar-bench-')}/bench.sqlite3"
@@ -114,6 +117,36 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
                 f"wall): {verdict} — {seconds:.2f} s wall, {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f}"
             )
     assert Deposit.objects.filter(ref__startswith="API").count() == rows
+
+    # The same run's reference: the data work of a page as it was done before (sort and count the
+    # whole month for each page, then read its scorecards through the export), in this process.
+    from django.core.paginator import Paginator
+
+    from api import selectors
+    from appraisals.models import Period
+
+    period = Period.objects.get(month=MONTH)
+    for size in page_sizes:
+        timings = {}
+        for label in ("before: ORDER BY … OFFSET and COUNT(*) per page", "now: the peer groups a page spans"):
+            started, cpu = time.perf_counter(), time.process_time()
+            if label.startswith("before"):
+                paginator = Paginator(selectors.scorecards_of_month(period=period, filters={}).values_list("pk"), size)
+                for number in paginator.page_range:
+                    pks = [pk for (pk,) in paginator.page(number)]
+                    selectors.scorecard_results(pks)
+                    paginator = Paginator(paginator.object_list, size)  # each request counts again
+            else:
+                for number in range(1, -(-computed.scorecards // size) + 1):
+                    paginator = Paginator(selectors.MonthScorecards(period=period, filters={}), size)
+                    assert paginator.page(number).object_list
+            timings[label] = (time.perf_counter() - started, time.process_time() - cpu)
+            print(
+                f"[{database}] data work only, pages of {size}, {label}: "
+                f"{timings[label][0]:.2f} s ({timings[label][1]:.2f} s CPU)"
+            )
+        (old_wall, old_cpu), (new_wall, new_cpu) = timings.values()
+        print(f"[{database}]   ratio before/now: {old_wall / new_wall:.1f}× wall, {old_cpu / new_cpu:.1f}× CPU")
 
     for size in page_sizes:
         started, cpu = time.perf_counter(), time.process_time()

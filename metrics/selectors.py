@@ -285,10 +285,9 @@ def _whole_months(first: datetime.date, last: datetime.date):
 
 
 def last_imports() -> dict[str, ImportBatch]:
-    """The latest successful import of each kind, for the dashboard."""
+    """The latest successful import of each kind, for the dashboard: one query."""
     latest = ImportBatch.objects.filter(outcome=ImportBatch.Outcome.IMPORTED).values("kind").annotate(last_id=Max("id"))
-    by_id = ImportBatch.objects.in_bulk([row["last_id"] for row in latest])
-    return {batch.kind: batch for batch in by_id.values()}
+    return {batch.kind: batch for batch in ImportBatch.objects.filter(pk__in=latest.values("last_id")).order_by()}
 
 
 def records_for_staff(*, kind: str, staff_id: int, month: datetime.date | None = None):

@@ -139,7 +139,7 @@ def _flag(value: bool) -> str:
 
 # The columns the export reads, as `.values()` names: plain rows, no model instances, so a
 # 20,000-member month (and the API's pages, which are this export) is written quickly.
-_CARD_VALUES = [
+SCORECARD_VALUES = [
     "staff__employee_no",
     "staff__name",
     "branch__code",
@@ -151,7 +151,7 @@ _CARD_VALUES = [
 def scorecards_in_export_order(queryset) -> list[dict]:
     """The scorecards' exported values: peer group code, then rank with exempt members last,
     then employee number, all as text."""
-    cards = list(queryset.values(*_CARD_VALUES))
+    cards = list(queryset.values(*SCORECARD_VALUES))
     cards.sort(
         key=lambda card: (card["peer_group__code"], card["rank"] is None, card["rank"] or 0, card["staff__employee_no"])
     )
@@ -170,40 +170,46 @@ class ScorecardExport(TabularExport):
         return SCORECARD_COLUMNS
 
     def rows(self) -> Iterator[list[str]]:
+        label = self.period.label
         for card in scorecards_in_export_order(self.queryset):
-            yield [
-                self.period.label,
-                card["staff__employee_no"],
-                card["staff__name"],
-                card["branch__code"],
-                card["peer_group__code"],
-                str(card["accounts"]),
-                str(card["effective"]),
-                str(card["ebanking"]),
-                fixed(card["deposits"], 4, empty=""),
-                fixed(card["satisfaction"], 4, empty=""),
-                fixed(card["mystery"], 2, empty=""),
-                str(card["praise"]),
-                str(card["complaints"]),
-                str(card["major_complaints"]),
-                fixed(card["points_accounts"], 2, empty=""),
-                fixed(card["points_effective"], 2, empty=""),
-                fixed(card["points_ebanking"], 2, empty=""),
-                fixed(card["points_deposits"], 2, empty=""),
-                fixed(card["points_satisfaction"], 2, empty=""),
-                fixed(card["points_mystery"], 2, empty=""),
-                fixed(card["base"], 2, empty=""),
-                fixed(card["bonus"], 2, empty=""),
-                fixed(card["deduction"], 2, empty=""),
-                fixed(card["score"], 2, empty=""),
-                card["grade"],
-                _flag(card["veto"]),
-                _flag(card["exempt"]),
-                _flag(card["probation"]),
-                "" if card["rank"] is None else str(card["rank"]),
-                str(card["group_size"]),
-                fixed(card["percentile"], 4, empty=""),
-                fixed(card["rolling"], 2, empty=""),
-                _flag(card["bottom_flag"]),
-                _flag(card["case_opened"]),
-            ]
+            yield scorecard_row(label, card)
+
+
+def scorecard_row(label: str, card: dict) -> list[str]:
+    """One scorecard's §3 row, as text, from its `SCORECARD_VALUES` (the API's pages too)."""
+    return [
+        label,
+        card["staff__employee_no"],
+        card["staff__name"],
+        card["branch__code"],
+        card["peer_group__code"],
+        str(card["accounts"]),
+        str(card["effective"]),
+        str(card["ebanking"]),
+        fixed(card["deposits"], 4, empty=""),
+        fixed(card["satisfaction"], 4, empty=""),
+        fixed(card["mystery"], 2, empty=""),
+        str(card["praise"]),
+        str(card["complaints"]),
+        str(card["major_complaints"]),
+        fixed(card["points_accounts"], 2, empty=""),
+        fixed(card["points_effective"], 2, empty=""),
+        fixed(card["points_ebanking"], 2, empty=""),
+        fixed(card["points_deposits"], 2, empty=""),
+        fixed(card["points_satisfaction"], 2, empty=""),
+        fixed(card["points_mystery"], 2, empty=""),
+        fixed(card["base"], 2, empty=""),
+        fixed(card["bonus"], 2, empty=""),
+        fixed(card["deduction"], 2, empty=""),
+        fixed(card["score"], 2, empty=""),
+        card["grade"],
+        _flag(card["veto"]),
+        _flag(card["exempt"]),
+        _flag(card["probation"]),
+        "" if card["rank"] is None else str(card["rank"]),
+        str(card["group_size"]),
+        fixed(card["percentile"], 4, empty=""),
+        fixed(card["rolling"], 2, empty=""),
+        _flag(card["bottom_flag"]),
+        _flag(card["case_opened"]),
+    ]

@@ -237,8 +237,39 @@ def screen_live(token: str) -> LiveScreen | None:
     return _live_by_hash(token_hash(token), revoked_too=False)
 
 
+@functools.cache
+def _prepared_cursor_class():
+    import psycopg
+
+    class PreparedCursor(psycopg.Cursor):
+        """Binds its parameters on the server and prepares every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparedCursor
+
+
+def _live_cursor():
+    """A cursor for `screen_live`'s statement. On PostgreSQL, one that binds its parameters on
+    the server and prepares the statement, so that the server parses and plans it once per
+    connection (connections persist: CONN_MAX_AGE) instead of on every poll: Django's own
+    cursors bind on the client and never prepare. Logged as Django's are."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None). Its own cursors bind on the client and
+        # never prepare whatever this says, so a threshold never reached only lets a cursor that
+        # asks for it (prepare=True, this one) prepare.
+        connection.connection.prepare_threshold = 2**31 - 1
+    raw = _prepared_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def _live_by_hash(digest: str, *, revoked_too: bool) -> LiveScreen | None:
-    with connection.cursor() as cursor:
+    with _live_cursor() as cursor:
         cursor.execute(_live_sql(connection.vendor, revoked_too=revoked_too), [*SHOWN_STATUSES, digest])
         row = cursor.fetchone()
     if row is None:

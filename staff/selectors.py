@@ -35,6 +35,14 @@ def membership_of(user) -> Membership | None:
     return user._membership_cache
 
 
+def scope_key(user) -> tuple:
+    """What `scoped_for_user` depends on for this sign-in: equal keys, equal scopes (a cache key)."""
+    membership = membership_of(user)
+    if membership is None:
+        return ("superuser" if user.is_superuser else "nobody",)
+    return (membership.role, membership.branch.path if membership.branch_id else None, membership.staff_id)
+
+
 def scoped_for_user(query: QuerySet, *, user, path_field: str, staff_field: str) -> QuerySet:
     """Limits `query` to what a sign-in may see: HR all, a branch head the rows whose
     `path_field` lies in their subtree, a lobby manager the rows whose `staff_field` is theirs.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisals.models import AppealStatus, CaseStatus, Grade, WriteUpStatus
 from audit.models import Change
+from console.forms.widgets import QuickSelect
 
 FLAG_CHOICES = [
     ("bottom_flag", _("末位预警")),
@@ -24,6 +25,7 @@ class BranchSubtreeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, path_field: str, **kwargs):
         self.path_field = path_field
         kwargs.setdefault("empty_label", _("全部"))
+        kwargs.setdefault("widget", QuickSelect)  # every branch above the outlets: hundreds of options
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):

@@ -1,4 +1,10 @@
-"""The month dashboard `/`: where the month stands and the next thing to do."""
+"""The month dashboard `/`: where the month stands and the next thing to do.
+
+What it costs is pinned in tests/console/test_workflow.py: the months' trend (which holds this
+month's counts and grade mix), the comparison of branches and which sub-branches must sign off
+are read once per computation of the months they cover (core.cache), so a signed-in HR user's
+dashboard is 8 queries whatever the bank's size (docs/benchmarks.md).
+"""
 
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -8,35 +14,49 @@ from appraisals import selectors
 from appraisals.models import CaseStatus, PeriodStatus
 from appraisals.selectors import periods_recent, scorecards_for_user
 from console.access import anyone
+from core.cache import version_cached
 from core.imports.kinds import KINDS
 from core.months import month_label
 from metrics.selectors import last_imports
 from reports.charts import grade_chart, months_trend_chart
-from reports.dashboard import branch_comparison, months_trend
+from reports.dashboard import TREND_MONTHS, branch_comparison, months_trend
 from staff.models import Role
+from staff.selectors import scope_key
 
 
 @anyone
 def dashboard(request):
     if request.access.is_lobby_manager:
         return redirect("console:me")
-    period = periods_recent().first()
+    # The most recent months, newest first: the month shown and what keys the trend's cache
+    # (any month of the trend recomputed, reviewed or voided changes the key).
+    recent = list(periods_recent()[:TREND_MONTHS])
+    period = recent[0] if recent else None
     latest = last_imports()
     imports = [(spec.label, latest[kind]) for kind, spec in KINDS.items() if kind in latest]
     context = {"period": period, "last_imports": imports}
     if period is not None:
         # The months' trend holds the current month's counts too: one query for both charts.
-        trend = months_trend(user=request.user, last=period.month)
+        scope = scope_key(request.user)
+        versions = tuple(selectors.period_version(month) for month in recent)
+        trend = version_cached(
+            versions, "months_trend", lambda: months_trend(user=request.user, last=period.month), scope
+        )
         summary = trend[-1]
         context.update(
             summary=summary,
             chart=grade_chart(summary),
             trend=[row for row in trend if row["total"]],
             trend_chart=months_trend_chart(trend),
-            branches=branch_comparison(user=request.user, period=period),
+            branches=version_cached(
+                selectors.period_version(period),
+                "branch_comparison",
+                lambda: branch_comparison(user=request.user, period=period),
+                scope,
+            ),
         )
         if period.status == PeriodStatus.COMPUTED:
-            context["signoff"] = selectors.signoff_state_for_user(period=period, user=request.user)
+            context["signoff"] = selectors.signoff_progress_for_user(period=period, user=request.user)
     if request.access.is_hr:
         context["open_cases"] = (
             selectors.cases_for_user(user=request.user).filter(status=CaseStatus.OPEN).order_by("-opened_at")[:8]

@@ -2,6 +2,7 @@
 (a lobby manager acknowledges or appeals their own)."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -12,6 +13,7 @@ from django_tables2 import RequestConfig
 from appraisals.models import Acknowledgement, AppealStatus
 from appraisals.selectors import (
     appeals_for_user,
+    period_version,
     periods_recent,
     scheme_data,
     scorecards_for_user,
@@ -22,12 +24,13 @@ from console.access import anyone, hr_only, hr_or_head, period_from_url, scoreca
 from console.filters.appraisals import AppealFilter, ScorecardFilter
 from console.forms.appraisals import AppealForm, AppealResolveForm
 from console.tables.appraisals import AppealTable, ScorecardTable, StaffScorecardTable
+from core.cache import version_cached
 from core.months import month_add
 from reports import pdf
 from reports.charts import TREND_MONTHS, completion_chart, score_trend_chart, scorecard_trend_chart
 from reports.exports import ScorecardExport
 from reports.scorecards import CHART_LABELS, item_rows
-from staff.selectors import branches_for_user
+from staff.selectors import branches_for_user, scope_key
 
 
 def _filtered(request, period):
@@ -54,8 +57,34 @@ def scorecard_list(request, month):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     table = ScorecardTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    paginate = {"per_page": 50, "paginator_class": CountedPaginator, "count": _count(request, period, filterset)}
+    RequestConfig(request, paginate=paginate).configure(table)
     return render(request, "console/scorecards/list.html", {"period": period, "filter": filterset, "table": table})
+
+
+# Filters on what only computing the month writes (the scorecard's own columns, its branch path):
+# the number of rows they keep is counted once per computation of the month (core.cache). A name
+# (staff can be renamed) or "under review" (appeals open and close) is counted every time.
+_MONTH_CONSTANT_FILTERS = {"branch", "grade", "flag"}
+
+
+def _count(request, period, filterset) -> int | None:
+    if not filterset.is_valid():
+        return None
+    chosen = {name: value for name, value in filterset.form.cleaned_data.items() if value not in (None, "")}
+    if set(chosen) - _MONTH_CONSTANT_FILTERS or chosen.get("flag") == "under_review":
+        return None
+    key = sorted((name, getattr(value, "path", value)) for name, value in chosen.items())
+    return version_cached(period_version(period), "scorecards_count", filterset.qs.count, scope_key(request.user), key)
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told the number of rows when it is already known, instead of counting them."""
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 def _methods(card) -> dict[str, str]:

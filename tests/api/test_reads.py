@@ -61,6 +61,39 @@ class MonthScorecardTests(ApiTestCase):
         numbers = [r["employee_no"] for r in first["results"] + second["results"]]
         self.assertEqual(numbers, [r["employee_no"] for r in self.scorecards()["results"]])
 
+    def read_all(self, page_size: int, query: str = "") -> list[dict]:
+        url, results = f"/api/v1/months/2026-10/scorecards/?page_size={page_size}{query}", []
+        while url:
+            body = self.call("get", url, self.read_token).json()
+            results += body["results"]
+            url = body["next"]
+        return results
+
+    def test_every_page_size_reads_the_export_in_its_order_with_ties_and_exempt_members(self):
+        def as_text(result):
+            return [
+                "" if value is None else ("true" if value is True else "false" if value is False else str(value))
+                for value in result.values()
+            ]
+
+        for ranks in ({"E001": 1, "E002": 2, "E900": 1}, {"E001": 1, "E002": 1, "E900": None}, {"E001": None}):
+            for number, rank in ranks.items():
+                Scorecard.objects.filter(staff__employee_no=number).update(rank=rank)
+            expected = list(ScorecardExport(period=self.period).rows())
+            for size in (1, 2, 3, 4):
+                with self.subTest(ranks=ranks, page_size=size):
+                    self.assertEqual([as_text(r) for r in self.read_all(size)], expected)
+        grade = Scorecard.objects.get(staff=self.alice).grade
+        only = ScorecardExport(period=self.period, queryset=Scorecard.objects.filter(period=self.period, grade=grade))
+        self.assertEqual([as_text(r) for r in self.read_all(1, f"&grade={grade}")], list(only.rows()))
+
+    def test_a_page_costs_the_same_few_queries(self):
+        self.scorecards("?page_size=3")
+        # the client, the month, the peer groups' counts, and the two peer groups the page spans
+        with self.assertNumQueries(5):
+            body = self.scorecards("?page_size=3")
+        self.assertEqual(len(body["results"]), 3)
+
     def test_filters_narrow_the_results(self):
         self.assertEqual({r["employee_no"] for r in self.scorecards("?peer_group=120000")["results"]}, {"E900"})
         self.assertEqual({r["branch_code"] for r in self.scorecards("?branch_code=110101")["results"]}, {"110101"})

@@ -243,9 +243,9 @@ class ScorecardTableCostTests(BaseTestCase):
         url = reverse("console:scorecards", args=[M])
         params = {"sort": "-score", "branch": self.tree["branch_a"].pk, "grade": ""}
         self.client.get(url, params)  # warm the content-type and session caches
-        # session, user, membership, period, chosen branch, count, branch choices, the page itself,
-        # the unread notices in the header
-        with self.assertNumQueries(9):
+        # session, the user (with membership and unread notices), period, chosen branch, branch
+        # choices, the page itself; the count is the month's, read once (tests/console/test_page_cost.py)
+        with self.assertNumQueries(6):
             response = self.client.get(url, params)
         self.assertContains(response, "张丽")
         self.assertContains(response, "export=csv")
@@ -253,10 +253,10 @@ class ScorecardTableCostTests(BaseTestCase):
     def test_the_dashboard_costs_a_fixed_number_of_queries(self):
         self.sign_in(self.hr_user)
         self.client.get("/")
-        # session, user, membership, month, last imports, the months' trend (which holds this
-        # month's counts and grade mix), the comparison of branches, open appeals, unread
-        # notices, flagged people, open cases; a published month has no sign-offs to read
-        with self.assertNumQueries(11):
+        # session, user (membership, unread notices), the recent months, last imports, open
+        # appeals, flagged, open cases: a published month has no sign-offs to read; its trend,
+        # grade mix and comparison of branches are read once per computation (core.cache)
+        with self.assertNumQueries(7):
             self.client.get("/")
 
 

@@ -18,6 +18,7 @@ from unittest import mock
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from appraisals.models import Period, PeriodStatus, Scorecard, Screen
@@ -556,3 +557,44 @@ class ScreenCommandTests(ScreenTestCase):
         self.assertEqual(Screen.objects.filter(name="西湖支行大堂", revoked_at__isnull=True).count(), 1)
         with self.assertRaisesMessage(CommandError, "西湖支行大堂"):
             self.create("--branch", "110100", "--name", "西湖支行大堂")
+
+
+class ScreenPollCostTests(ScreenTestCase):
+    """A poll is answered before the console's middleware, with the statement prepared once."""
+
+    def test_the_middleware_knows_the_routes_path(self):
+        from screens.middleware import ScreenDataMiddleware
+
+        middleware = ScreenDataMiddleware(lambda request: None)
+        self.assertRegex(reverse("screens:data", args=["tok-EN_123"]), middleware.path)
+        self.assertIsNone(middleware.path.match(reverse("screens:page", args=["tok"])))
+
+    def test_a_poll_sets_no_cookie_speaks_the_sites_language_and_keeps_the_security_headers(self):
+        _screen, token = self.make_screen()
+        self.client.get("/")  # a console request first: the thread's language must not leak in
+        response = self.fetch(token, accept_language="en")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.cookies, {})
+        self.assertNotIn("Vary", response)
+        self.assertEqual(response["X-Frame-Options"], "DENY")
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertIn("default-src 'self'", response["Content-Security-Policy"])
+        self.assertEqual(response.content, self.fetch(token).content)
+        self.assertIsNone(response.wsgi_request.resolver_match)  # answered before URL resolution
+        self.assertEqual(self.client.post(f"/screens/{token}/data.json").status_code, 405)
+        self.assertEqual(self.client.get(f"/screens/{token}/data.json", HTTP_HOST="evil.example").status_code, 400)
+
+    def test_the_prepared_statement_finds_what_the_plain_one_finds(self):
+        from django.db import connection
+
+        from screens.selectors import _live_by_hash, token_hash
+
+        screen, token = self.make_screen()
+        for _ in range(3):  # prepared on the first use, then reused
+            live = _live_by_hash(token_hash(token), revoked_too=False)
+            self.assertEqual((live.pk, live.top_n, live.name_style), (screen.pk, screen.top_n, screen.name_style))
+        self.assertIsNone(_live_by_hash("0" * 64, revoked_too=False))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+                self.assertGreaterEqual(cursor.fetchone()[0], 1)

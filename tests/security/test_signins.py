@@ -155,8 +155,8 @@ class SigninConsoleTests(BaseTestCase):
         for number in range(5):
             user = User.objects.create_user(f"extra-{number}")
             Membership.objects.create(user=user, role=Role.BRANCH_HEAD, branch=self.tree["sub_a"])
-        # session, user, membership, count, the unread notices in the header, the page of sign-ins
-        with self.assertNumQueries(6):
+        # session, the user (with membership and unread notices), count, the page of sign-ins
+        with self.assertNumQueries(4):
             self.client.get(reverse("console:signins"))
 
     def test_the_navigation_shows_sign_ins_to_hr_only_and_password_change_to_everyone(self):
