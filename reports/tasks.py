@@ -1,8 +1,9 @@
 """Celery tasks: each takes ids and plain parameters and calls one service."""
 
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 
-from reports.pdf.run import RENDER_UNIT_TASK, unit_render_from_db
+from reports.pdf.run import RENDER_UNIT_TASK, unit_render_from_db, worker_warm
 from reports.services import PACK_FINISH_TASK, pdf_pack_finish, pdf_pack_unit
 
 
@@ -39,3 +40,20 @@ def pdf_pack_finish_task(*, job_id: int, round_number: int) -> int:
     """The callback of a console job's chord of sub-branches: packs the month and finishes the job."""
     pdf_pack_finish(job_id=job_id, round_number=round_number)
     return job_id
+
+
+@worker_process_init.connect
+def warm_pool_process(**_kwargs) -> None:
+    """Each process of a prefork worker (the Procfile's) warms up once as it starts, not on its
+    first task: see reports.pdf.run.worker_warm."""
+    worker_warm()
+
+
+@worker_init.connect
+def warm_solo_worker(sender=None, **_kwargs) -> None:
+    """A worker whose tasks run in its own process (`-P solo`, threads) has no pool processes to
+    start: it warms up itself. A prefork worker's main process only hands out tasks."""
+    pool = getattr(sender, "pool_cls", None)
+    name = pool if isinstance(pool, str) else f"{getattr(pool, '__module__', '')}.{getattr(pool, '__name__', '')}"
+    if "solo" in name or "thread" in name:
+        worker_warm()
