@@ -217,6 +217,8 @@ def _object_type(change: Change) -> str:
 def changes_download(query) -> Download:
     """The change history, each change's fields as a person reads them (audit.change_fields)."""
     related: dict = {}
+    english = (translation.get_language() or "").startswith("en")
+    between, colon = ("; ", ": ") if english else ("；", "：")
 
     def rows():
         for change in query.select_related("user", "content_type").iterator(chunk_size=CHUNK):
@@ -227,7 +229,7 @@ def changes_download(query) -> Download:
                 "type": _object_type(change),
                 "object": change.object_repr,
                 "action": change.get_action_display(),
-                "fields": "；".join(f"{line.label}：{line.old} → {line.new}" for line in lines),
+                "fields": between.join(f"{line.label}{colon}{line.old} → {line.new}" for line in lines),
                 "reason": change.reason,
                 "source": change.source,
             }
