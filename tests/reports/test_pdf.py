@@ -9,6 +9,7 @@ from django.test import TestCase, override_settings
 from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, WriteUp
 from appraisals.services.writeups import writeup_approve, writeups_generate
 from reports.pdf import branch_pack_pdf, render, scorecard_pdf
+from reports.pdf.data import month_pages
 from tests.reports.pdf_helpers import OCTOBER, lobby_bank, pdf_fonts, pdf_pages, pdf_text, poppler_available
 
 FLAG_ZH = "末位预警"
@@ -156,8 +157,11 @@ class BranchPackTests(TestCase):
         self.assertTrue(bob.bottom_flag and bob.case_opened and bob.rolling < 60)
         cover = self.cover()
         # The remark wraps in its column: its pieces, in order.
-        self.assert_in_order(
-            cover, "末位预警：近三月平均22.33分，处于考核组末位", "且低于60分", "本月启动改进程序（第一阶段）"
+        self.assert_in_order(cover, "末位预警", "22.33", "60", "本月启动改进程序")
+        page = next(page for page in month_pages(period=self.period).pages if page["employee_no"] == "E002")
+        self.assertEqual(
+            render.cover_flag_notes(page),
+            ["末位预警：近三月平均 22.33 分，处于考核组末位且低于 60 分", "本月启动改进程序（第一阶段）"],
         )
         self.assertEqual(cover.count("末位预警"), 1)
 
@@ -166,7 +170,7 @@ class BranchPackTests(TestCase):
         ImprovementCase.objects.filter(staff=self.bank["bob"]).update(stage=2)
         Appeal.objects.create(period=self.period, staff=self.bank["bob"], text="请复核本月的存款记录。")
         cover = self.cover()
-        self.assert_in_order(cover, "末位预警", "申诉复核中", "改进程序进行中：第2阶段", "回柜台再培训")
+        self.assert_in_order(cover, "末位预警", "申诉复核中", "改进程序进行中", "回柜台再培训")
         self.assertNotIn("本月启动改进程序", cover)
 
         ImprovementCase.objects.filter(staff=self.bank["bob"]).update(status="closed")
