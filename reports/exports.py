@@ -85,11 +85,17 @@ def _csv_cell(text: str) -> str:
 def _xlsx_cell(sheet, text: str):
     """Numbers become numbers in the workbook (so Excel can sum them); everything else is a text
     cell (type 's', never a formula openpyxl guessed from a leading "=")."""
-    from openpyxl.cell import WriteOnlyCell
-
     if text not in ("", "true", "false") and _is_number(text):
         number = Decimal(text)
         return int(number) if "." not in text else float(number)
+    return xlsx_text_cell(sheet, text)
+
+
+def xlsx_text_cell(sheet, text: str):
+    """A write-only workbook's text cell as it may leave the product: neutralised, and of type
+    's' whatever it looks like ("007" stays "007", "=1" never becomes a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=neutralised(text))
     cell.data_type = "s"
     return cell

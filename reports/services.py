@@ -32,7 +32,7 @@ def pdf_zip_work(job: Job, period: Period) -> str | None:
     folder = _folder(period)
     if not settings.CELERY_BROKER_URL:
         result = run.render_month(period=period, folder=folder, language=language, progress=JobProgress(job.pk))
-        return _pack(job_id=job.pk, period=period, files=result.all_files, rendered=result.rendered)
+        return _pack(job_id=job.pk, period=period, entries=result.entries, rendered=result.rendered)
     return pdf_pack_dispatch(job_id=job.pk, period=period, round_number=1)
 
 
@@ -46,7 +46,7 @@ def pdf_pack_dispatch(*, job_id: int, period: Period, round_number: int) -> str 
     plan = run.plan_month(month=month, folder=folder, language=language)
     if not plan.jobs:
         run.manifest_compact(folder)
-        return _pack(job_id=job_id, period=period, files=run.month_files(month, language), rendered=job.done)
+        return _pack(job_id=job_id, period=period, entries=run.zip_entries(month, language), rendered=job.done)
     if round_number == 1:
         JobProgress(job_id).start(plan.stale_files)
     else:
@@ -107,7 +107,7 @@ def pdf_pack_finish(*, job_id: int, round_number: int) -> None:
                 pdf_pack_dispatch(job_id=job_id, period=period, round_number=round_number + 1)
             return
         run.manifest_compact(folder)
-        message = _pack(job_id=job_id, period=period, files=run.month_files(month, language), rendered=job.done)
+        message = _pack(job_id=job_id, period=period, entries=run.zip_entries(month, language), rendered=job.done)
     job_finish(job_id=job_id, message=message)
 
 
@@ -120,8 +120,9 @@ def _folder(period: Period) -> Path:
     return Path(settings.VAR_DIR) / "pdf" / period.label
 
 
-def _pack(*, job_id: int, period: Period, files: list[str], rendered: int) -> str:
-    """Zips every file of the month (written whole, then moved into place) and records it on the job."""
+def _pack(*, job_id: int, period: Period, entries: dict[str, str], rendered: int) -> str:
+    """Zips every file of the month (written whole, then moved into place) and records it on the
+    job. `entries` names each file in the ZIP: `支行/员工编号-姓名.pdf` (run.zip_entries)."""
     job = Job.objects.get(pk=job_id)
     language = job.params.get("language", "zh-hans")
     folder = _folder(period)
@@ -130,16 +131,16 @@ def _pack(*, job_id: int, period: Period, files: list[str], rendered: int) -> st
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in files:
-                archive.write(folder / name, arcname=name)
+            for name, entry in entries.items():
+                archive.write(folder / name, arcname=entry)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     Job.objects.filter(pk=job_id).update(result_file=str(target.relative_to(settings.MEDIA_ROOT)))
-    packs = sum(1 for name in files if name.startswith("packs/"))
+    packs = sum(1 for name in entries if name.startswith("packs/"))
     return _("已生成 %(scorecards)d 份个人成绩单和 %(packs)d 个支行汇总包（新渲染 %(rendered)d 个文件）。") % {
-        "scorecards": len(files) - packs,
+        "scorecards": len(entries) - packs,
         "packs": packs,
         "rendered": rendered,
     }

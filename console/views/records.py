@@ -15,6 +15,7 @@ from appraisals.models import Job
 from appraisals.tasks import job_start
 from audit.selectors import history_for_object
 from console.access import anyone, hr_only
+from console.downloads import download_response, filter_data
 from console.filters.records import RECORD_FILTERS, ImportBatchFilter
 from console.forms.records import ImportUploadForm, record_form_class
 from console.tables.records import RECORD_TABLES, ImportBatchTable
@@ -23,6 +24,7 @@ from core.imports.files import max_bytes, too_large_error
 from metrics import services
 from metrics.models import RECORD_MODELS, ImportBatch
 from metrics.selectors import records_for_user
+from reports import lists
 from staff.selectors import branches_for_user
 
 RECORD_LABELS = {kind: model._meta.verbose_name for kind, model in RECORD_MODELS.items()}
@@ -31,7 +33,13 @@ RECORD_LABELS = {kind: model._meta.verbose_name for kind, model in RECORD_MODELS
 @anyone
 def record_list(request, kind):
     query = records_for_user(user=request.user, kind=kind)
-    filterset = RECORD_FILTERS[kind](request.GET, queryset=query, branches=branches_for_user(user=request.user))
+    data = filter_data(request)
+    filterset = RECORD_FILTERS[kind](data, queryset=query, branches=branches_for_user(user=request.user))
+    download = download_response(
+        request, lambda: lists.records_download(filterset.qs, kind=kind, title=RECORD_LABELS[kind])
+    )
+    if download is not None:
+        return download
     table = RECORD_TABLES[kind](filterset.qs, kind=kind, can_edit=request.access.can_manage)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {"kind": kind, "kinds": RECORD_LABELS, "filter": filterset, "table": table}

@@ -21,14 +21,14 @@ from appraisals.selectors import (
 )
 from appraisals.services import appeals
 from console.access import anyone, hr_only, hr_or_head, period_from_url, scorecard_for_user
+from console.downloads import download_response, filter_data
 from console.filters.appraisals import AppealFilter, ScorecardFilter
 from console.forms.appraisals import AppealForm, AppealResolveForm
 from console.tables.appraisals import AppealTable, ScorecardTable, StaffScorecardTable
 from core.cache import version_cached
 from core.months import month_add
-from reports import pdf
+from reports import lists, pdf
 from reports.charts import TREND_MONTHS, completion_chart, score_trend_chart, scorecard_trend_chart
-from reports.exports import ScorecardExport
 from reports.scorecards import CHART_LABELS, item_rows
 from staff.selectors import branches_for_user, scope_key
 
@@ -40,7 +40,7 @@ def _filtered(request, period):
     branches = branches_for_user(
         user=request.user, including=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
     )
-    return ScorecardFilter(request.GET, queryset=query, branches=branches)
+    return ScorecardFilter(filter_data(request), queryset=query, branches=branches)
 
 
 @anyone
@@ -49,13 +49,10 @@ def scorecard_list(request, month):
     if request.access.is_lobby_manager:
         return redirect("console:scorecard", month=month, employee_no=request.access.staff.employee_no)
     filterset = _filtered(request, period)
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        # Exactly what is shown: the same scoped, filtered rows (all pages), in the contract's order.
-        filename, content_type, body = ScorecardExport(period=period, queryset=filterset.qs).render(export)
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+    # Exactly what is shown: the same scoped, filtered rows (all pages), in the export's order.
+    download = download_response(request, lambda: lists.scorecards_download(filterset.qs, period=period))
+    if download is not None:
+        return download
     table = ScorecardTable(filterset.qs)
     paginate = {"per_page": 50, "paginator_class": CountedPaginator, "count": _count(request, period, filterset)}
     RequestConfig(request, paginate=paginate).configure(table)
@@ -174,7 +171,10 @@ def me(request):
 
 @anyone
 def appeal_list(request):
-    filterset = AppealFilter(request.GET, queryset=appeals_for_user(user=request.user))
+    filterset = AppealFilter(filter_data(request), queryset=appeals_for_user(user=request.user))
+    download = download_response(request, lambda: lists.appeals_download(filterset.qs))
+    if download is not None:
+        return download
     table = AppealTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "console/appeals/list.html", {"filter": filterset, "table": table})

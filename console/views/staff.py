@@ -7,12 +7,14 @@ from django_tables2 import RequestConfig
 from appraisals.selectors import scorecards_for_user, scorecards_with_review, writeups_for_user
 from audit.selectors import history_for_object
 from console.access import anyone, hr_or_head
+from console.downloads import download_response, filter_data
 from console.filters.staff import StaffFilter
 from console.tables.appraisals import StaffScorecardTable
 from console.tables.staff import AbsenceTable, AssignmentTable, StaffTable
 from core.numbers import money, short
 from metrics.models import RECORD_MODELS
 from metrics.selectors import records_for_staff
+from reports import lists
 from reports.charts import score_trend_chart
 from staff.selectors import branches_for_user, staff_for_user
 
@@ -21,8 +23,11 @@ from staff.selectors import branches_for_user, staff_for_user
 def staff_list(request):
     branches = branches_for_user(user=request.user)
     filterset = StaffFilter(
-        request.GET, queryset=staff_for_user(user=request.user).select_related("branch"), branches=branches
+        filter_data(request), queryset=staff_for_user(user=request.user).select_related("branch"), branches=branches
     )
+    download = download_response(request, lambda: lists.staff_download(filterset.qs))
+    if download is not None:
+        return download
     if request.GET.get("q", "").strip():
         found = list(filterset.qs.values_list("employee_no", flat=True)[:2])
         if len(found) == 1:  # the search box found one person: go straight to them

@@ -20,6 +20,7 @@ from appraisals.services.targets import target_save
 from audit.models import Change
 from audit.selectors import history_for_object
 from console.access import anyone, hr_only, month_from_url
+from console.downloads import download_response, filter_data
 from console.filters.appraisals import CaseFilter, ChangeFilter, WriteUpFilter
 from console.forms.appraisals import (
     CaseAdvanceForm,
@@ -32,6 +33,7 @@ from console.forms.appraisals import (
 from console.tables.appraisals import CaseTable, ChangeTable, ScreenTable, TargetTable, WriteUpTable
 from core.errors import LobbyStarError
 from core.months import month_label
+from reports import lists
 from screens import services as screens
 from screens.selectors import screen_url
 from staff.selectors import branches_for_user
@@ -41,7 +43,11 @@ from staff.selectors import branches_for_user
 
 @hr_only
 def case_list(request):
-    filterset = CaseFilter(request.GET or {"status": CaseStatus.OPEN}, queryset=cases_for_user(user=request.user))
+    data = filter_data(request) or {"status": CaseStatus.OPEN}
+    filterset = CaseFilter(data, queryset=cases_for_user(user=request.user))
+    download = download_response(request, lambda: lists.cases_download(filterset.qs))
+    if download is not None:
+        return download
     table = CaseTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "console/cases/list.html", {"filter": filterset, "table": table})
@@ -161,7 +167,10 @@ def target_edit(request, pk=None):
 
 @anyone
 def writeup_list(request):
-    filterset = WriteUpFilter(request.GET, queryset=writeups_for_user(user=request.user))
+    filterset = WriteUpFilter(filter_data(request), queryset=writeups_for_user(user=request.user))
+    download = download_response(request, lambda: lists.writeups_download(filterset.qs))
+    if download is not None:
+        return download
     table = WriteUpTable(filterset.qs, selectable=request.access.is_hr)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     context = {"filter": filterset, "table": table}
@@ -264,7 +273,10 @@ def screen_revoke(request, pk):
 
 @hr_only
 def history(request):
-    filterset = ChangeFilter(request.GET, queryset=Change.objects.select_related("user", "content_type"))
+    filterset = ChangeFilter(filter_data(request), queryset=Change.objects.select_related("user", "content_type"))
+    download = download_response(request, lambda: lists.changes_download(filterset.qs))
+    if download is not None:
+        return download
     table = ChangeTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "console/history.html", {"filter": filterset, "table": table})

@@ -15,8 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Subquery
 
-from appraisals.models import Period, Scorecard, WriteUp, WriteUpScope
+from appraisals.models import (
+    Appeal,
+    AppealStatus,
+    CaseStatus,
+    ImprovementCase,
+    Period,
+    Scorecard,
+    WriteUp,
+    WriteUpScope,
+)
 from core.months import month_add
 from core.numbers import fixed
 from scoring import Scheme as SchemeData
@@ -24,6 +34,8 @@ from staff.models import Level
 from staff.selectors import assignments_on, bank_name
 
 TREND_MONTHS = 12
+# What the pack cover's 备注 reads besides what the branch copy of a page shows.
+COVER_NOTE_KEYS = ("bottom_flag", "rolling", "under_review", "open_case_stage", "case_opened")
 # Bump when the look changes in a way the template files do not show (e.g. chart code).
 LAYOUT_VERSION = 1
 
@@ -67,8 +79,16 @@ def _branch_label(branch) -> str:
 def month_pages(*, period: Period, branch_code: str | None = None, staff_ids=None) -> MonthPages:
     """Every scorecard of `period` as a page, grouped by sub-branch; only the subtree of
     `branch_code`, or only `staff_ids`, when given."""
-    cards_query = Scorecard.objects.filter(period=period).select_related(
-        "staff", "branch__parent__parent", "peer_group__parent", "scheme"
+    # With each card, in the same query: an open appeal on it (the flag is under review) and
+    # the stage of the person's open improvement case, for the pack's 备注.
+    open_appeal = Appeal.objects.filter(
+        period_id=OuterRef("period_id"), staff_id=OuterRef("staff_id"), status=AppealStatus.OPEN
+    )
+    open_case = ImprovementCase.objects.filter(staff_id=OuterRef("staff_id"), status=CaseStatus.OPEN)
+    cards_query = (
+        Scorecard.objects.filter(period=period)
+        .select_related("staff", "branch__parent__parent", "peer_group__parent", "scheme")
+        .annotate(under_review=Exists(open_appeal), open_case_stage=Subquery(open_case.values("stage")[:1]))
     )
     if branch_code:
         cards_query = cards_query.filter(branch_path__contains=f"/{branch_code}/")
@@ -145,6 +165,8 @@ def month_pages(*, period: Period, branch_code: str | None = None, staff_ids=Non
                 "rolling": fixed(card.rolling, 2, empty=None),
                 "bottom_flag": card.bottom_flag,
                 "case_opened": card.case_opened,
+                "under_review": card.under_review,
+                "open_case_stage": card.open_case_stage,
                 "trend": [
                     [f"{month:%Y-%m}", fixed(card.score, 2, empty=None) if month == period.month else past.get(month)]
                     for month in months
@@ -221,4 +243,6 @@ def page_fingerprint(page: dict, *, language: str, audience: str, bank_name: str
 def pack_fingerprint(unit: Unit, *, language: str, bank_name: str) -> str:
     parts = [unit.code, unit.name, unit.parent_name, language, bank_name, layout_version()]
     parts += [page_fingerprint(page, language=language, audience="branch", bank_name=bank_name) for page in unit.pages]
+    # The cover's 备注 says what the branch copies' pages leave out: flags and cases.
+    parts += [json.dumps([page[key] for key in COVER_NOTE_KEYS], default=str) for page in unit.pages]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from appraisals.models import CaseStage
 from core.months import month_label, month_parse, month_short_label
 from core.numbers import fixed, percent
 from reports import charts
@@ -155,6 +156,7 @@ def cover_view(unit: Unit, *, family: str, generated_at: str, period: str) -> di
             notes.append(_("免考核排名"))
         if page["probation"]:
             notes.append(_("试用期"))
+        notes += cover_flag_notes(page)
         rows.append(
             {
                 "rank": f"{page['rank']} / {page['group_size']}" if page["rank"] is not None else "—",
@@ -191,6 +193,31 @@ def cover_view(unit: Unit, *, family: str, generated_at: str, period: str) -> di
             empty_text=_("暂无数据"),
         ),
     }
+
+
+def cover_flag_notes(page: dict) -> list[str]:
+    """The cover's 备注 on a flag and a case: why the person is flagged (SCORING.md §5: in the
+    group's bottom on the three-month average, and under 60 or under 70% of the group's median)
+    and whether an improvement case is open, at which stage."""
+    notes = []
+    if page["bottom_flag"]:
+        values = {"rolling": fixed(page["rolling"])}
+        if page["rolling"] is not None and Decimal(page["rolling"]) < 60:
+            notes.append(_("末位预警：近三月平均 %(rolling)s 分，处于考核组末位且低于 60 分") % values)
+        else:
+            notes.append(_("末位预警：近三月平均 %(rolling)s 分，处于考核组末位且低于组内中位数的 70%%") % values)
+        if page.get("under_review"):
+            notes.append(_("申诉复核中"))
+    stage = page.get("open_case_stage")
+    if page["case_opened"]:
+        notes.append(_("本月启动改进程序（第一阶段）"))
+    elif stage:
+        notes.append(
+            _("改进程序进行中：第 %(stage)s 阶段（%(label)s）") % {"stage": stage, "label": CaseStage(stage).label}
+        )
+    elif page["bottom_flag"]:
+        notes.append(_("未启动改进程序"))
+    return notes
 
 
 def page_anchor(page: dict, audience: str) -> str:

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from celery import current_app, current_task
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from appraisals.services.periods import period_get
 from core.months import month_parse
@@ -44,6 +45,7 @@ RENDER_UNIT_TASK = "reports.render_scorecard_unit"
 MANIFEST = "manifest.json"
 PAUSE_COLLECTOR_UP_TO = 60  # pages in a sub-branch's document; see _collect_once
 JOURNAL = "manifest.journal"
+UNSAFE_IN_NAMES = set('/\\:*?"<>|')
 LOCK = ".manifest.lock"
 
 
@@ -83,6 +85,8 @@ class RunResult:
     files: list[str] = field(default_factory=list)
     # Every file of the month (or branch) in that language, rendered now or before: what a pack holds.
     all_files: list[str] = field(default_factory=list)
+    # Each of those files → its name in the month's ZIP (zip_entries).
+    entries: dict[str, str] = field(default_factory=dict)
 
 
 def suffix(language: str) -> str:
@@ -104,6 +108,32 @@ def month_files(month: MonthPages, language: str) -> list[str]:
         files.append(pack_file(unit.code, language))
         files.extend(person_file(page["employee_no"], language) for page in unit.pages)
     return files
+
+
+def safe_name(text: str, *, limit: int = 80) -> str:
+    """`text` as one file or folder name on any file system (Windows' too): no separators, no
+    characters Windows refuses, no control characters, no leading or trailing dots or spaces."""
+    cleaned = "".join("_" if ch in UNSAFE_IN_NAMES or ord(ch) < 32 else ch for ch in str(text))
+    cleaned = cleaned.strip(" .")[:limit].strip(" .")
+    return cleaned or "_"
+
+
+def zip_entries(month: MonthPages, language: str) -> dict[str, str]:
+    """Each file of the month (month_files) → its name in the month's ZIP: `支行/员工编号-姓名.pdf`
+    for a person, `支行/支行-汇总.pdf` for the sub-branch's pack. Two sub-branches of one name
+    are told apart by their codes."""
+    names = [unit.name for unit in month.units]
+    entries = {}
+    with translation.override(language):
+        summary = _("汇总")
+    for unit in month.units:
+        folder = unit.name if names.count(unit.name) == 1 else f"{unit.name}-{unit.code}"
+        folder = safe_name(folder)
+        entries[pack_file(unit.code, language)] = f"{folder}/{safe_name(f'{unit.name}-{summary}')}.pdf"
+        for page in unit.pages:
+            person = safe_name(f"{page['employee_no']}-{page['name']}")
+            entries[person_file(page["employee_no"], language)] = f"{folder}/{person}.pdf"
+    return entries
 
 
 # --- the manifest ------------------------------------------------------------------------------
@@ -591,6 +621,7 @@ def render_month(
         files=[person_file(p, language) for job in plan.jobs for p in job.people]
         + [pack_file(job.unit_code, language) for job in plan.jobs if job.pack],
         all_files=month_files(month, language),
+        entries=zip_entries(month, language),
     )
 
 

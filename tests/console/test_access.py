@@ -133,7 +133,7 @@ class SweepTests(BaseTestCase):
             response = self.client.get(reverse("console:scorecards", args=[M]), {"export": export})
             self.assertEqual(response.status_code, 200)
             if export == "csv":
-                body = response.content.decode()
+                body = b"".join(response.streaming_content).decode("utf-8-sig")
                 self.assertIn("E001", body)
                 self.assertNotIn("E900", body)
 

@@ -24,7 +24,7 @@ from appraisals.services.periods import period_compute, period_finalize
 from audit.models import Change
 from metrics.models import AccountOpening, ImportBatch
 from metrics.summaries import summaries_refresh
-from tests.console.base import OCTOBER, BaseTestCase
+from tests.console.base import OCTOBER, OLIVIA_NAME, BaseTestCase
 
 M = "2026-10"
 
@@ -72,7 +72,13 @@ class MonthWorkflowTests(BaseTestCase):
         names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
         self.assertEqual(
             sorted(names),
-            ["packs/110100.pdf", "packs/120100.pdf", "staff/E001.pdf", "staff/E002.pdf", "staff/E900.pdf"],
+            [
+                f"海曙支行/E900-{OLIVIA_NAME}.pdf",
+                "海曙支行/海曙支行-汇总.pdf",
+                "西湖支行/E001-张丽.pdf",
+                "西湖支行/E002-王博.pdf",
+                "西湖支行/西湖支行-汇总.pdf",
+            ],
         )
 
     def test_a_branch_head_cannot_start_the_months_pdf_zip(self):

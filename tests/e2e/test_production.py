@@ -214,6 +214,30 @@ def _wait_for_job(site: Site, session, job_url: str, seen: list[int]) -> dict:
     raise AssertionError(f"job {job_url} still {data['state']} after 60 s\n" + site.tail())
 
 
+# The month's scorecards, and every branch's code → name: what the month's ZIP names its files by.
+ZIP_ROWS = (
+    "SELECT s.employee_no, s.name, c.branch_path FROM appraisals_scorecard c JOIN staff_staff s ON s.id = c.staff_id "
+    "JOIN appraisals_period p ON p.id = c.period_id WHERE p.month = %s"
+)
+BRANCH_NAMES = "SELECT code, name FROM staff_branch"
+
+
+def _zip_entries(rows, branch_names) -> list[str]:
+    """`支行/员工编号-姓名.pdf` for each person and `支行/支行-汇总.pdf` for each sub-branch (the third
+    code of the path); two sub-branches of one name are told apart by their codes."""
+    names = dict(branch_names)
+    units = {[code for code in path.split("/") if code][2] for _number, _name, path in rows}
+    taken = [names[code] for code in units]
+
+    def folder(code):
+        return names[code] if taken.count(names[code]) == 1 else f"{names[code]}-{code}"
+
+    entries = {f"{folder(code)}/{names[code]}-汇总.pdf" for code in units}
+    for number, name, path in rows:
+        entries.add(f"{folder([code for code in path.split('/') if code][2])}/{number}-{name}.pdf")
+    return sorted(entries)
+
+
 def _zip_names(site: Site, session, job_url: str) -> list[str]:
     response = session.get(f"{job_url}download/", timeout=60)
     assert response.status_code == 200
@@ -247,15 +271,7 @@ def test_hr_runs_a_month_to_its_pdf_pack_on_gunicorn_a_celery_worker_redis_and_p
     site.post(site.session("hr2"), f"/months/{MONTH}/finalize/", {"confirm": "on"})
     assert site.query("SELECT status FROM appraisals_period WHERE month = %s", f"{MONTH}-01") == [("finalized",)]
 
-    people = sorted(
-        number
-        for (number,) in site.query(
-            "SELECT s.employee_no FROM appraisals_scorecard c JOIN staff_staff s ON s.id = c.staff_id "
-            "JOIN appraisals_period p ON p.id = c.period_id WHERE p.month = %s",
-            f"{MONTH}-01",
-        )
-    )
-    every_file = sorted([f"packs/{code}.pdf" for code in sub_branches] + [f"staff/{no}.pdf" for no in people])
+    every_file = _zip_entries(site.query(ZIP_ROWS, f"{MONTH}-01"), site.query(BRANCH_NAMES))
 
     started = time.monotonic()
     response = site.post(hr, f"/months/{MONTH}/pdf-zip/")
@@ -343,13 +359,9 @@ def test_a_pack_whose_worker_is_killed_half_way_is_finished_by_another_worker(ba
 
     redelivered = _received(tmp_path / "first.log") & _received(tmp_path / "second.log")
     assert redelivered, "no task of the killed worker was handed out again"
-    rows = _postgres(bank["database"]).execute(
-        "SELECT s.employee_no, c.branch_path FROM appraisals_scorecard c JOIN staff_staff s ON s.id = c.staff_id "
-        "JOIN appraisals_period p ON p.id = c.period_id WHERE p.month = %s",
-        (f"{month}-01",),
-    )
-    expected = set()
-    for number, path in rows.fetchall():
-        expected |= {f"staff/{number}.pdf", f"packs/{[code for code in path.split('/') if code][2]}.pdf"}
+    with _postgres(bank["database"]) as connection:
+        expected = _zip_entries(
+            connection.execute(ZIP_ROWS, (f"{month}-01",)).fetchall(), connection.execute(BRANCH_NAMES).fetchall()
+        )
     with zipfile.ZipFile(tmp_path / "var" / "media" / result_file) as archive:
-        assert sorted(archive.namelist()) == sorted(expected)
+        assert sorted(archive.namelist()) == expected

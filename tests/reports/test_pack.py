@@ -18,8 +18,12 @@ from appraisals.services.jobs import job_create, job_run
 from reports import services
 from tests.reports.pdf_helpers import OCTOBER, lobby_bank, pdf_pages, poppler_available
 
-STAFF = ["E001", "E002", "E003", "E004", "E005", "E100", "E101", "E102", "E103", "E104", "E900"]
-EVERY_FILE = sorted(["packs/110100.pdf", "packs/120100.pdf"] + [f"staff/{no}.pdf" for no in STAFF])
+WEST_LAKE = ["E001-张丽", "E002-王博", "E003-陈晨", "E004-邓军", "E005-方芳"] + [f"E10{i}-同事{i}" for i in range(5)]
+# Each sub-branch's folder holds its pack and its people's scorecards, named by number and name.
+EVERY_FILE = sorted(
+    ["西湖支行/西湖支行-汇总.pdf", "海曙支行/海曙支行-汇总.pdf", "海曙支行/E900-欧阳晓.pdf"]
+    + [f"西湖支行/{person}.pdf" for person in WEST_LAKE]
+)
 
 
 @unittest.skipUnless(poppler_available(), "poppler-utils is not installed")
@@ -79,7 +83,7 @@ class MonthPackTests(TestCase):
         self.assertEqual(self.names(second), EVERY_FILE)
         self.assertIn("新渲染 1 个文件", second.message)
         with zipfile.ZipFile(Path(settings.MEDIA_ROOT) / second.result_file) as archive:
-            self.assertEqual(pdf_pages(archive.read("packs/110100.pdf")), 1 + 10)
+            self.assertEqual(pdf_pages(archive.read("西湖支行/西湖支行-汇总.pdf")), 1 + 10)
 
     def test_a_pack_whose_sub_branch_fails_to_render_shows_why(self):
         with (
@@ -91,3 +95,33 @@ class MonthPackTests(TestCase):
         job.refresh_from_db()
         self.assertEqual(job.state, Job.State.FAILED)
         self.assertIn("磁盘已满", job.message)
+
+
+class ZipEntryNameTests(TestCase):
+    """ZIP entry names are `支行/员工编号-姓名.pdf`, safe on any file system."""
+
+    def month(self, units):
+        from reports.pdf.data import MonthPages, Unit
+
+        return MonthPages(
+            period="2026-10",
+            bank_name="总行",
+            units=[
+                Unit(code=code, name=name, parent_name="", pages=[{"employee_no": no, "name": person}])
+                for code, name, no, person in units
+            ],
+        )
+
+    def test_names_that_a_file_system_refuses_are_made_safe(self):
+        from reports.pdf.run import zip_entries
+
+        entries = zip_entries(self.month([("1", "东/西:支行*", "E1", 'a\\b?"<c>|.')]), "zh-hans")
+        self.assertEqual(entries["staff/E1.pdf"], "东_西_支行_/E1-a_b___c__.pdf")
+        self.assertEqual(entries["packs/1.pdf"], "东_西_支行_/东_西_支行_-汇总.pdf")
+
+    def test_two_sub_branches_of_one_name_are_told_apart_by_code(self):
+        from reports.pdf.run import zip_entries
+
+        entries = zip_entries(self.month([("1", "城东支行", "E1", "甲"), ("2", "城东支行", "E2", "乙")]), "en")
+        self.assertEqual(entries["staff/E1.en.pdf"], "城东支行-1/E1-甲.pdf")
+        self.assertEqual(entries["packs/2.en.pdf"], "城东支行-2/城东支行-Summary.pdf")

@@ -6,9 +6,10 @@ import unittest
 from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
 
-from appraisals.models import Period, Scorecard, WriteUp
+from appraisals.models import Appeal, ImprovementCase, Period, Scorecard, WriteUp
 from appraisals.services.writeups import writeup_approve, writeups_generate
 from reports.pdf import branch_pack_pdf, render, scorecard_pdf
+from reports.pdf.data import month_pages
 from tests.reports.pdf_helpers import OCTOBER, lobby_bank, pdf_fonts, pdf_pages, pdf_text, poppler_available
 
 FLAG_ZH = "末位预警"
@@ -147,8 +148,41 @@ class BranchPackTests(TestCase):
         self.assertIn("大堂经理月度考核汇总", cover)
         order = [cover.index(name) for name in ("张丽", "邓军", "王博", "陈晨")]
         self.assertEqual(order, sorted(order), "ranked order, the exempt last")
-        self.assertNotIn(FLAG_ZH, text)
+        # The people's pages, which they sign, never show the flag; the cover's 备注 says why.
+        self.assertNotIn(FLAG_ZH, "".join(text.split("\f")[1:]))
         self.assertIn("一票否决", cover)
+
+    def test_the_covers_remarks_say_why_someone_is_flagged_and_whether_a_case_is_open(self):
+        bob = Scorecard.objects.get(period=self.period, staff=self.bank["bob"])
+        self.assertTrue(bob.bottom_flag and bob.case_opened and bob.rolling < 60)
+        cover = self.cover()
+        # The remark wraps in its column: its pieces, in order.
+        self.assert_in_order(cover, "末位预警", "22.33", "60", "本月启动改进程序")
+        page = next(page for page in month_pages(period=self.period).pages if page["employee_no"] == "E002")
+        self.assertEqual(
+            render.cover_flag_notes(page),
+            ["末位预警：近三月平均 22.33 分，处于考核组末位且低于 60 分", "本月启动改进程序（第一阶段）"],
+        )
+        self.assertEqual(cover.count("末位预警"), 1)
+
+        # A later look: the case has moved to stage 2, and Bob has appealed the month.
+        Scorecard.objects.filter(pk=bob.pk).update(case_opened=False)
+        ImprovementCase.objects.filter(staff=self.bank["bob"]).update(stage=2)
+        Appeal.objects.create(period=self.period, staff=self.bank["bob"], text="请复核本月的存款记录。")
+        cover = self.cover()
+        self.assert_in_order(cover, "末位预警", "申诉复核中", "改进程序进行中", "回柜台再培训")
+        self.assertNotIn("本月启动改进程序", cover)
+
+        ImprovementCase.objects.filter(staff=self.bank["bob"]).update(status="closed")
+        self.assertIn("未启动改进程序", self.cover())
+
+    def cover(self) -> str:
+        return squeeze(pdf_text(branch_pack_pdf(period=self.period, branch_code="110100")[2]).split("\f")[0])
+
+    def assert_in_order(self, text: str, *pieces: str):
+        where = [text.find(piece) for piece in pieces]
+        self.assertNotIn(-1, where, text)
+        self.assertEqual(where, sorted(where), text)
 
     def test_a_tier_one_branch_gives_the_packs_of_its_sub_branches(self):
         _, _, content = branch_pack_pdf(period=self.period, branch_code="120000", generated_at=GENERATED)
