@@ -274,7 +274,8 @@ def signoff_state(*, period: Period) -> dict:
 
     A signoff covers its own subtree, so a tier-1 branch head's signoff covers its sub-branches.
     """
-    paths = set(Scorecard.objects.filter(period=period).values_list("branch_path", flat=True).distinct())
+    # order_by(): the model's ordering would add its columns to the DISTINCT, one row a scorecard.
+    paths = set(Scorecard.objects.filter(period=period).order_by().values_list("branch_path", flat=True).distinct())
     required = set()
     for path in paths:
         codes = [code for code in path.split("/") if code]
