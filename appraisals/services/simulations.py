@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from appraisals import selectors
 from appraisals.models import EngineInputs, Period, PeriodStatus, Scheme, Scorecard, Simulation
+from core.bulk import decimal_texts
 from core.errors import LobbyStarError
 from core.months import month_add
 from scoring import Scheme as SchemeData
@@ -288,15 +289,17 @@ def simulation_csv(frame: pd.DataFrame) -> str:
     scores with 2 decimals, booleans `true`/`false`, an empty cell where a side has no value.
 
     Written column-wise by pandas: a year of a large bank is 240,000 rows."""
-    out = pd.DataFrame({"period": frame["period"].dt.strftime("%Y-%m")})
+    # Each distinct month and score formatted once: pandas formats dates and floats value by value.
+    months = {month: f"{month:%Y-%m}" for month in frame["period"].unique()}
+    out = pd.DataFrame({"period": frame["period"].map(months)})
     for name in SIMULATION_COLUMNS[1:]:
         column = frame[name]
         if name.startswith("bottom_flag_"):
             column = column.astype("boolean").map({True: "true", False: "false"}).astype(object)
         elif name.startswith("score_"):
-            column = column.astype("float64")
+            column = decimal_texts(column.astype("float64"), 2)
         out[name] = column
-    return out.to_csv(index=False, float_format="%.2f", na_rep="", lineterminator="\n")
+    return out.to_csv(index=False, na_rep="", lineterminator="\n")
 
 
 # --- simulations kept for the console ----------------------------------------------------------
