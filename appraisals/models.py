@@ -212,11 +212,18 @@ class Scorecard(models.Model):
     for display; the flat columns serve sorting, filtering and the CSV export.
     """
 
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期"))
-    staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工"))
+    # No single-column index on period, staff or branch_path: the unique (period, staff) and the
+    # (staff, period) and (period, branch_path) indexes below serve those look-ups, and every
+    # index is written again for each of a month's 20,000 scorecards at each computation.
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期"), db_index=False
+    )
+    staff = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工"), db_index=False
+    )
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
     peer_group = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组"))
-    branch_path = models.CharField(max_length=400, db_index=True, editable=False)
+    branch_path = models.CharField(max_length=400, editable=False)
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核方案"))
     input_fingerprint = models.CharField(_("输入指纹"), max_length=64)
     computed_at = models.DateTimeField(_("计算时间"))

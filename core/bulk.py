@@ -1,7 +1,9 @@
 """Bulk SQL: writing and updating many rows at once, and slicing long `__in` look-ups."""
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -100,3 +102,61 @@ def update_rows(*, model: type[models.Model], fields: Sequence[str], rows: Itera
     sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def json_numbers(values: pd.Series) -> np.ndarray:
+    """Each value as the JSON text `json.dumps` writes for it as a plain number: a whole number
+    as an int, another rounded to 4 decimals (Python's `round`), NaN/None as null. An array of
+    str, one per value.
+
+    Column-wise: each distinct value is formatted once (`pd.factorize`), whole numbers by numpy,
+    the others by `round` and `repr` mapped over a list, `json.dumps` only for infinities."""
+    codes, uniques = pd.factorize(pd.Series(values).reset_index(drop=True), use_na_sentinel=True)
+    texts = np.empty(len(uniques) + 1, dtype=object)
+    texts[-1] = "null"
+    numbers = uniques.to_numpy()
+    if numbers.dtype.kind in "iub":
+        texts[:-1] = numbers.astype("int64").astype(str)
+    elif numbers.dtype.kind == "f":
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**53)
+        texts[:-1][whole] = numbers[whole].astype("int64").astype(str)
+        fraction = np.isfinite(numbers) & ~whole & (np.abs(numbers) < 2**53)
+        texts[:-1][fraction] = list(map(float.__repr__, map(round, numbers[fraction].tolist(), repeat(4))))
+        others = ~whole & ~fraction
+        texts[:-1][others] = [json.dumps(_plain_number(value)) for value in numbers[others].tolist()]
+    else:
+        texts[:-1] = [json.dumps(_plain_number(value)) for value in numbers.tolist()]
+    return texts[codes]
+
+
+def _plain_number(value):
+    if pd.isna(value):
+        return None
+    number = float(value)
+    return int(value) if number.is_integer() else round(number, 4)
+
+
+def json_bools(values: pd.Series) -> np.ndarray:
+    """Each value as JSON's true / false (its truth, as `bool()` sees it)."""
+    return np.where(pd.Series(values).astype(bool).to_numpy(), "true", "false").astype(object)
+
+
+def decimal_texts(values: pd.Series, places: int) -> np.ndarray:
+    """Numbers as exact decimal text for the database, `f"{value:.{places}f}"`, None for NaN;
+    each distinct value formatted once."""
+    series = pd.Series(values).reset_index(drop=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    shape = f".{places}f"
+    texts = np.asarray([*map(format, uniques.tolist(), repeat(shape)), None], dtype=object)[codes]
+    if pd.api.types.is_float_dtype(series.dtype):
+        # factorize takes -0.0 for 0.0; the text of each keeps its sign, as formatting it would.
+        numbers = series.to_numpy()
+        texts[(numbers == 0) & np.signbit(numbers)] = format(-0.0, shape)
+        texts[(numbers == 0) & ~np.signbit(numbers)] = format(0.0, shape)
+    return texts
+
+
+def json_texts(template: str, columns: Sequence[np.ndarray]) -> list[str]:
+    """One text per row: `template` (a %-format, `%s` for each column) filled with the row's
+    texts of `columns` — rows of JSON written by one formatting each, not by `json.dumps`."""
+    return [template % row for row in zip(*columns, strict=True)]

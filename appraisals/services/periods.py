@@ -31,7 +31,7 @@ from appraisals.services import notify
 from appraisals.services.simulations import engine_inputs_keep
 from audit.models import Change
 from audit.services import change_record, changes_record_bulk, field_changes
-from core.bulk import insert_rows, model_columns
+from core.bulk import decimal_texts, insert_rows, json_bools, json_numbers, json_texts, model_columns
 from core.errors import LobbyStarError
 from metrics.services import month_lock, month_locks_hold, month_unlock
 from scoring import compute_scorecards, input_fingerprint
@@ -75,12 +75,7 @@ WATCHED_FIELDS = [
 
 def _texts(values: pd.Series, places: int) -> list[str | None]:
     """Decimals as exact text for the database (the engine has already rounded them)."""
-    return [None if pd.isna(value) else f"{value:.{places}f}" for value in values]
-
-
-def _numbers(values: pd.Series) -> list:
-    """Plain JSON numbers: whole numbers as int, others to 4 decimals, NaN as null."""
-    return [None if pd.isna(v) else (int(v) if float(v).is_integer() else round(float(v), 4)) for v in values]
+    return decimal_texts(values, places).tolist()
 
 
 def _scorecard_columns(
@@ -89,65 +84,42 @@ def _scorecard_columns(
     """The engine's frame as database-ready columns of `Scorecard`, for one bulk insert.
 
     Building columns rather than model instances keeps writing 20,000 scorecards to well
-    under a second: no per-field preparation by the ORM.
+    under a second: no per-field preparation by the ORM. The two JSON fields are written as
+    text column-wise — each distinct number formatted once, each row by one %-formatting — in
+    exactly the text `json.dumps` gives for the same list of dicts
+    (`tests/appraisals/test_scorecard_columns.py`).
     """
     placed = staff.set_index("staff_id").loc[frame["staff_id"]]
     # branch_path is nearest first (outlet … tier-1 branch, head office): the peer group is
     # the one before last, or the head office itself for somebody placed there.
     paths = placed["branch_path"]
     peer_groups = [path[-2] if len(path) >= 2 else path[-1] for path in paths]
-    items = {}
+    count = len(frame)
+    # json.dumps([{"code": …, "weight": …, "actual": …, …}, …], ensure_ascii=False), per row.
+    shapes, texts = [], []
     for item in scheme_data.items:
         code = item.code
-        items[code] = zip(
-            _numbers(frame[code]),
-            _numbers(frame[f"target_{code}"]),
-            _numbers(frame[f"completion_{code}"]),
-            frame[f"assessed_{code}"].astype(bool),
-            _numbers(frame[f"points_{code}"]),
-            strict=True,
-        )
-    weights = {item.code: str(item.weight) for item in scheme_data.items}
-    items_json = [
-        json.dumps(
-            [
-                {
-                    "code": code,
-                    "weight": weights[code],
-                    "actual": actual,
-                    "target": target,
-                    "completion": completion,
-                    "assessed": bool(assessed),
-                    "points": points,
-                }
-                for code, (actual, target, completion, assessed, points) in zip(items, row, strict=True)
-            ],
-            ensure_ascii=False,
-        )
-        for row in zip(*items.values(), strict=True)
-    ]
-    bottom_json = [
-        json.dumps(
-            {
-                "position": position,
-                "k": k,
-                "median": median,
-                "relative": bool(relative),
-                "absolute": bool(absolute),
-                "case_rule": bool(case_rule),
-            }
-        )
-        for position, k, median, relative, absolute, case_rule in zip(
-            _numbers(frame["bottom_position"]),
-            _numbers(frame["bottom_k"]),
-            _numbers(frame["group_median"]),
-            frame["relative_test"],
-            frame["absolute_test"],
-            frame["case_rule"],
-            strict=True,
-        )
-    ]
-    count = len(frame)
+        opening = json.dumps({"code": code, "weight": str(item.weight)}, ensure_ascii=False)[:-1].replace("%", "%%")
+        shapes.append(opening + ', "actual": %s, "target": %s, "completion": %s, "assessed": %s, "points": %s}')
+        texts += [
+            json_numbers(frame[code]),
+            json_numbers(frame[f"target_{code}"]),
+            json_numbers(frame[f"completion_{code}"]),
+            json_bools(frame[f"assessed_{code}"]),
+            json_numbers(frame[f"points_{code}"]),
+        ]
+    items_json = json_texts("[" + ", ".join(shapes) + "]", texts)
+    bottom_json = json_texts(
+        '{"position": %s, "k": %s, "median": %s, "relative": %s, "absolute": %s, "case_rule": %s}',
+        [
+            json_numbers(frame["bottom_position"]),
+            json_numbers(frame["bottom_k"]),
+            json_numbers(frame["group_median"]),
+            json_bools(frame["relative_test"]),
+            json_bools(frame["absolute_test"]),
+            json_bools(frame["case_rule"]),
+        ],
+    )
     as_ints = lambda name: frame[name].astype("int64").tolist()  # noqa: E731
     as_bools = lambda name: frame[name].astype(bool).tolist()  # noqa: E731
     computed_at = connection.ops.adapt_datetimefield_value(now)

@@ -9,6 +9,7 @@ here writes a scorecard, a flag, a case or a change; the comparison is kept on a
 
 import datetime
 import gzip
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from appraisals import selectors
 from appraisals.models import EngineInputs, Period, PeriodStatus, Scheme, Scorecard, Simulation
+from core.bulk import decimal_texts
 from core.errors import LobbyStarError
 from core.months import month_add
 from scoring import Scheme as SchemeData
@@ -83,10 +85,36 @@ _KEPT_FRAMES = ("staff", "actuals", "absences", "targets", "cases")
 _TEXT_COLUMNS = {"employee_no": str, "peer_group": str, "branch_path_text": str, "scope_kind": str, "item": str}
 
 
+# Beside the frames: a digest of the staff's places, the one thing kept that the input
+# fingerprint does not cover (the branch codes of each path), so an unchanged month is not kept again.
+_PLACES_KEY = "places"
+
+
+def _places_digest(staff: pd.DataFrame) -> str:
+    ordered = staff.sort_values("staff_id", kind="stable")
+    rows = zip(
+        ordered["staff_id"].tolist(), ordered["branch_id"].tolist(), ordered["branch_path_text"].tolist(), strict=True
+    )
+    return hashlib.sha256("\n".join(f"{a},{b},{c}" for a, b, c in rows).encode()).hexdigest()
+
+
 def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> None:
     """Keeps what `period_compute` fed the engine, so a simulation of the month need not aggregate
     its records again: each frame as CSV (pandas writes floats with repr, which reads back
-    exactly), a branch path as its ids joined by "/"."""
+    exactly), a branch path as its ids joined by "/".
+
+    A recomputation on the same inputs (the same fingerprint, threshold and places) keeps
+    nothing new: what is kept is already exactly this."""
+    places = _places_digest(inputs["staff"])
+    kept = (
+        EngineInputs.objects.filter(
+            period=period, fingerprint=fingerprint, effective_threshold=inputs["scheme"].effective_threshold
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    if kept is not None and json.loads(gzip.decompress(bytes(kept))).get(_PLACES_KEY) == places:
+        return
     frames = {}
     for name in _KEPT_FRAMES:
         frame = inputs[name]
@@ -95,6 +123,7 @@ def engine_inputs_keep(*, period: Period, inputs: dict, fingerprint: str) -> Non
                 branch_path=["/".join(str(branch) for branch in path) for path in frame["branch_path"]]
             )
         frames[name] = frame.to_csv(index=False, lineterminator="\n")
+    frames[_PLACES_KEY] = places
     packed = gzip.compress(json.dumps(frames, ensure_ascii=False).encode(), compresslevel=1)
     EngineInputs.objects.update_or_create(
         period=period,
@@ -125,7 +154,7 @@ def _kept_inputs(months: list[datetime.date], scheme: SchemeData) -> dict[dateti
         if current != fingerprint:
             continue  # recomputed since without keeping, or nobody to score
         frames = json.loads(gzip.decompress(bytes(data)))
-        kept[month] = {name: _read_frame(name, text) for name, text in frames.items()}
+        kept[month] = {name: _read_frame(name, text) for name, text in frames.items() if name in _KEPT_FRAMES}
     return kept
 
 
@@ -260,15 +289,17 @@ def simulation_csv(frame: pd.DataFrame) -> str:
     scores with 2 decimals, booleans `true`/`false`, an empty cell where a side has no value.
 
     Written column-wise by pandas: a year of a large bank is 240,000 rows."""
-    out = pd.DataFrame({"period": frame["period"].dt.strftime("%Y-%m")})
+    # Each distinct month and score formatted once: pandas formats dates and floats value by value.
+    months = {month: f"{month:%Y-%m}" for month in frame["period"].unique()}
+    out = pd.DataFrame({"period": frame["period"].map(months)})
     for name in SIMULATION_COLUMNS[1:]:
         column = frame[name]
         if name.startswith("bottom_flag_"):
             column = column.astype("boolean").map({True: "true", False: "false"}).astype(object)
         elif name.startswith("score_"):
-            column = column.astype("float64")
+            column = decimal_texts(column.astype("float64"), 2)
         out[name] = column
-    return out.to_csv(index=False, float_format="%.2f", na_rep="", lineterminator="\n")
+    return out.to_csv(index=False, na_rep="", lineterminator="\n")
 
 
 # --- simulations kept for the console ----------------------------------------------------------

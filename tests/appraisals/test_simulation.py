@@ -107,6 +107,36 @@ class ShippedSchemeTests(SimulationTestCase):
         self.assertTrue((frame["score_before"] == frame["score_after"]).all())
         self.assertTrue((frame["rank_before"] == frame["rank_after"]).all())
 
+    def test_a_recomputation_on_the_same_inputs_keeps_nothing_new(self):
+        from unittest import mock
+
+        from appraisals.models import EngineInputs
+        from appraisals.services.periods import period_compute
+
+        kept = EngineInputs.objects.get(period__month=OCTOBER)
+        with mock.patch.object(pd.DataFrame, "to_csv", side_effect=AssertionError("kept again")):
+            period_compute(month=OCTOBER)
+        self.assertEqual(bytes(EngineInputs.objects.get(pk=kept.pk).data), bytes(kept.data))
+        # A record more changes the fingerprint: the month's inputs are kept again.
+        factories.accounts(self.olivia, OCTOBER, 30)
+        period_compute(month=OCTOBER)
+        self.assertNotEqual(EngineInputs.objects.get(pk=kept.pk).fingerprint, kept.fingerprint)
+        frame = simulate(scheme=DEFAULT_SCHEME, first=OCTOBER)
+        self.assertTrue((frame["score_before"] == frame["score_after"]).all())
+
+    def test_a_branch_code_changed_without_a_new_fingerprint_is_kept_again(self):
+        # The fingerprint reads branch ids and the tier-1 code, not an outlet's own code; the
+        # comparison's branch paths come from what is kept, so a new code must be kept.
+        from appraisals.services.periods import period_compute
+        from staff.models import Branch
+
+        outlet = Branch.objects.get(code="110101")
+        Branch.objects.filter(pk=outlet.pk).update(code="110199", path=outlet.path.replace("110101", "110199"))
+        period_compute(month=OCTOBER)
+        frame = simulate(scheme=DEFAULT_SCHEME, first=OCTOBER)
+        alice = frame[frame["employee_no"] == "E001"].iloc[0]
+        self.assertEqual(alice["branch_path"], "/100000/110000/110100/110199/")
+
     def test_another_effective_customer_threshold_reads_the_records_again(self):
         # Everyone's "effective" accounts are opened with 20,000 yuan of assets: a threshold of
         # 50,000 leaves none, so every member's effective points fall to 0.
