@@ -73,6 +73,12 @@ class ImportResult:
         return _("导入完成：新建 %(created)d 条，更新 %(updated)d 条，未变 %(unchanged)d 条。") % counts
 
     @property
+    def contract_summary(self) -> str:
+        """The summary line of CONTRACT.md §1 exactly, whatever the language: what the bank's
+        scripts read from the command's output."""
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
+
+    @property
     def check_summary(self) -> str:
         """What a dry run found, in the active language."""
         counts = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
