@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.models import Change
 from core.errors import LobbyStarError
@@ -74,14 +75,20 @@ def demo_seed(
             _refuse_if_not_empty()
         else:
             deleted = demo_data_delete()
-            say(f"Reset: deleted {_counts_text(deleted) or 'nothing (the database was empty)'}.")
+            say(_("已重置：删除了 %(what)s。") % {"what": _counts_text(deleted) or _("无（数据库本来为空）")})
         try:
             bank = build_demo_bank(seed=seed, months=months, staff=staff, end_month=end_month, today=today)
         except ValueError as error:
             raise DemoSeedError(str(error))
         say(
-            f"Demo bank: seed {seed}, {staff} lobby managers, {months} months "
-            f"{bank.months[0]:%Y-%m} … {bank.months[-1]:%Y-%m}."
+            _("演示银行：种子 %(seed)s，%(staff)s 名大堂经理，%(months)s 个月（%(first)s … %(last)s）。")
+            % {
+                "seed": seed,
+                "staff": staff,
+                "months": months,
+                "first": f"{bank.months[0]:%Y-%m}",
+                "last": f"{bank.months[-1]:%Y-%m}",
+            }
         )
         if output:
             result = _load(bank, Path(output), say, keep=True)
@@ -96,7 +103,7 @@ def demo_seed(
         )
     _story_print(bank, say)
     result.seconds = time.perf_counter() - started
-    say(f"Done in {result.seconds:.1f} s.")
+    say(_("完成，用时 %(seconds).1f 秒。") % {"seconds": result.seconds})
     return result
 
 
@@ -104,11 +111,12 @@ def _refuse_if_not_empty() -> None:
     branches, staff = Branch.objects.count(), Staff.objects.count()
     if branches or staff:
         raise DemoSeedError(
-            f"seed_demo refused to touch this database: it already holds {branches} branches and "
-            f"{staff} staff members. The demo only fills an empty database, so real data is never "
-            f"overwritten. To delete everything the demo writes (records, staff, branches, targets, "
-            f"periods, scorecards, cases, import batches, history and every sign-in except "
-            f"superusers) and seed again, run it with --reset."
+            _(
+                "seed_demo 拒绝改动这个数据库：其中已有 %(branches)d 个机构、%(staff)d 名员工。演示只写入空数据库，"
+                "真实数据绝不会被覆盖。要删除演示写入的一切（记录、员工、机构、目标、月份、考核表、改进程序、"
+                "导入批次、变更历史，以及除超级用户外的所有登录账号）并重新载入，请加 --reset 运行。"
+            )
+            % {"branches": branches, "staff": staff}
         )
 
 
@@ -144,10 +152,10 @@ def demo_data_delete() -> dict[str, int]:
 def _delete_with_dependents(queryset: QuerySet, depth: int = 0) -> dict[str, int]:
     """Deletes `queryset`, first deleting whatever protects its rows (screens, cases …)."""
     counts: dict[str, int] = {}
-    for _ in range(20):
+    for _attempt in range(20):
         try:
             with transaction.atomic():
-                _, deleted = queryset.delete()
+                _total, deleted = queryset.delete()
             for label, count in deleted.items():
                 counts[label] = counts.get(label, 0) + count
             return counts
@@ -162,12 +170,15 @@ def _delete_with_dependents(queryset: QuerySet, depth: int = 0) -> dict[str, int
                 deleted = _delete_with_dependents(model.objects.filter(pk__in=pks), depth + 1)
                 for label, count in deleted.items():
                     counts[label] = counts.get(label, 0) + count
-    raise DemoSeedError(f"Could not delete {queryset.model._meta.label}: rows keep pointing at it.")
+    raise DemoSeedError(_("无法删除 %(model)s：仍有数据引用它。") % {"model": queryset.model._meta.verbose_name})
 
 
 def _load(bank: DemoBank, folder: Path, say, *, keep: bool) -> DemoSeedResult:
     paths = bank.write(folder)
-    say(f"Import files, kept in {folder}:" if keep else "Import files (use --output DIR to keep them):")
+    if keep:
+        say(_("导入文件，保存在 %(folder)s：") % {"folder": folder})
+    else:
+        say(_("导入文件（用 --output DIR 保存它们）："))
     result = DemoSeedResult(folder=folder)
     for demo_file, path in zip(bank.files, paths, strict=True):
         started = time.perf_counter()
@@ -175,16 +186,23 @@ def _load(bank: DemoBank, folder: Path, say, *, keep: bool) -> DemoSeedResult:
         if not outcome.ok:
             errors = [str(error) for error in outcome.errors]
             shown = "\n  ".join(errors[:20])
-            more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
+            more = _("\n  ……另有 %(count)d 处") % {"count": len(errors) - 20} if len(errors) > 20 else ""
             raise DemoSeedError(
-                f"The importer rejected {demo_file.name} ({demo_file.kind}), so the database was left as "
-                f"it was. This is a bug in the demo generator (demo/generator.py):\n"
-                f"  {shown}{more}"
+                _(
+                    "导入程序拒绝了 %(name)s（%(kind)s），数据库保持原样。"
+                    "这是演示数据生成器（demo/generator.py）的缺陷：\n  %(errors)s%(more)s"
+                )
+                % {"name": demo_file.name, "kind": demo_file.kind, "errors": shown, "more": more}
             )
         result.imported[demo_file.name] = outcome.summary
         say(
-            f"  {demo_file.name:<22} {len(demo_file.rows):>7} rows  {outcome.summary}"
-            f"  ({time.perf_counter() - started:.1f} s)"
+            _("  %(name)-22s %(rows)7d 行  %(summary)s（%(seconds).1f 秒）")
+            % {
+                "name": demo_file.name,
+                "rows": len(demo_file.rows),
+                "summary": outcome.summary,
+                "seconds": time.perf_counter() - started,
+            }
         )
     return result
 
@@ -204,21 +222,23 @@ def _sign_ins_create(say) -> int:
     )
     created = memberships_create_bulk(grants=[g for g in grants if g.username not in existing], password=DEMO_PASSWORD)
     say("")
-    say(f"Sign-ins (password for all: {DEMO_PASSWORD})")
-    say(f"  {'user name':<14} {'role':<15} sees")
-    say(f"  {'hr':<14} {'HR':<15} the whole bank")
-    say(f"  {'hr2':<14} {'HR':<15} the whole bank; the second pair of eyes who finalizes what hr reviewed")
+    say(_("登录账号（密码均为 %(password)s）") % {"password": DEMO_PASSWORD})
+    say(f"  {_('用户名'):<14} {_('角色'):<15} {_('可见范围')}")
+    say(f"  {'hr':<14} {_('人力资源部'):<15} {_('全行')}")
+    say(f"  {'hr2':<14} {_('人力资源部'):<15} {_('全行；第二位复核人，为 hr 复核过的月份定稿')}")
     for branch in sub_branches:
-        say(f"  {'head-' + branch.code:<14} {'branch head':<15} {branch.name} ({branch.code}) and its outlets")
+        sees = _("%(name)s（%(code)s）及其网点") % {"name": branch.name, "code": branch.code}
+        say(f"  {'head-' + branch.code:<14} {_('机构负责人'):<15} {sees}")
     if lobby_managers:
         example = lobby_managers[0]
-        say(
-            f"  {example.employee_no + ' …':<14} {'lobby manager':<15} their own scorecard: each "
-            f"lobby manager signs in with their employee number, "
-            f"e.g. {example.employee_no} ({example.name}); {len(lobby_managers)} in all"
-        )
+        sees = _("本人的考核表：每位大堂经理用员工编号登录，例如 %(no)s（%(name)s）；共 %(count)d 人") % {
+            "no": example.employee_no,
+            "name": example.name,
+            "count": len(lobby_managers),
+        }
+        say(f"  {example.employee_no + ' …':<14} {_('大堂经理'):<15} {sees}")
     if existing:
-        say(f"  Kept as they were (the user names already exist): {', '.join(sorted(existing))}")
+        say(_("  保持原样（用户名已存在）：%(names)s") % {"names": _("、").join(sorted(existing))})
     return created
 
 
@@ -226,7 +246,7 @@ def create_demo_screens(*, branches: list[Branch], say) -> int:
     """One display screen per sub-branch (CONTRACT.md §2). Each URL holds its token, which is
     stored only as a hash, so this is the one time it is printed."""
     say("")
-    say("Display screens (the token is in the URL and is shown only now):")
+    say(_("展示屏（令牌在网址中，只显示这一次）："))
     for branch in branches:
         _screen, token = screen_create(branch=branch, name=f"demo-{branch.code}")
         say(f"  {branch.name:<12} {screen_url(token)}")
@@ -244,29 +264,54 @@ def _story_print(bank: DemoBank, say) -> None:
 
     mover = story["mover"]
     say("")
-    say("What to look for (compute the months to see scorecards, flags and cases):")
-    say(f"  star, about 120% of targets and praise letters: {who(story['star'])}")
-    lows = " and ".join(who(no) for no in story["low_performers"])
+    say(_("看点（计算各月后可见考核表、末位标记和改进程序）："))
+    say(_("  明星，约完成目标的 120%%，并有表扬信：%(who)s") % {"who": who(story["star"])})
+    lows = _("、").join(who(no) for no in story["low_performers"])
     say(
-        f"  steady low performers in {branches[story['low_group']]} from {story['low_months'][0]}, "
-        f"bottom-flagged three months running, then an improvement case: {lows}"
+        _("  %(branch)s 的持续低绩效者，自 %(month)s 起连续三个月末位，随后启动改进程序：%(who)s")
+        % {"branch": branches[story["low_group"]], "month": story["low_months"][0], "who": lows}
     )
     say(
-        f"  moved from {branches[mover['from']]} to {branches[mover['to']]} on {mover['changed_on']}: "
-        f"{who(mover['employee_no'])}"
+        _("  %(date)s 从 %(from)s 调至 %(to)s：%(who)s")
+        % {
+            "date": mover["changed_on"],
+            "from": branches[mover["from"]],
+            "to": branches[mover["to"]],
+            "who": who(mover["employee_no"]),
+        }
     )
-    say(f"  left on {story['leaver']['changed_on']}: {who(story['leaver']['employee_no'])}")
     say(
-        f"  maternity leave {story['maternity']['start']} … {story['maternity']['end']} (exempt months): "
-        f"{who(story['maternity']['employee_no'])}"
+        _("  %(date)s 离职：%(who)s")
+        % {"date": story["leaver"]["changed_on"], "who": who(story["leaver"]["employee_no"])}
     )
-    say(f"  upheld major complaint (veto) in {story['veto']['month']}: {who(story['veto']['employee_no'])}")
-    hires = ", ".join(f"{who(p['employee_no'])} since {p['position_since']}" for p in story["probation"])
-    say(f"  promoted into the lobby, on probation: {hires}")
+    maternity = story["maternity"]
+    say(
+        _("  产假 %(start)s … %(end)s（豁免月份）：%(who)s")
+        % {"start": maternity["start"], "end": maternity["end"], "who": who(maternity["employee_no"])}
+    )
+    say(
+        _("  %(month)s 被确认的重大投诉（一票否决）：%(who)s")
+        % {"month": story["veto"]["month"], "who": who(story["veto"]["employee_no"])}
+    )
+    hires = _("、").join(
+        _("%(who)s（自 %(date)s 起）") % {"who": who(p["employee_no"]), "date": p["position_since"]}
+        for p in story["probation"]
+    )
+    say(_("  新提拔到大堂、试用期中：%(who)s") % {"who": hires})
 
 
 def _counts_text(counts: dict[str, int]) -> str:
-    return ", ".join(f"{count} {label}" for label, count in sorted(counts.items()))
+    """ "12 个机构、… " : each model by its name in the active language."""
+
+    def name(label: str) -> str:
+        try:
+            return str(apps.get_model(label)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return label
+
+    return _("、").join(
+        _("%(name)s %(count)d 条") % {"name": name(label), "count": count} for label, count in sorted(counts.items())
+    )
 
 
 class _Say:

@@ -368,13 +368,13 @@ def test_seed_demo_loads_the_bank_through_the_importer_and_creates_the_sign_ins(
 def test_seed_demo_refuses_a_database_that_holds_data_and_reset_starts_over():
     _seed()
     first_refs = set(AccountOpening.objects.values_list("ref", flat=True))
-    with pytest.raises(CommandError, match="refused.*--reset"):
+    with pytest.raises(CommandError, match="拒绝.*--reset"):
         _seed("--seed", "9")
     assert set(AccountOpening.objects.values_list("ref", flat=True)) == first_refs
     User = get_user_model()
     User.objects.create_superuser("root", password="x-very-secret")
     output = _seed("--reset", "--seed", "9")
-    assert "Reset: deleted" in output
+    assert "已重置：删除了" in output
     assert User.objects.filter(username="root", is_superuser=True).exists()
     assert Staff.objects.filter(position="lobby_manager").count() == 20
     assert User.objects.filter(username="hr").count() == 1
@@ -391,7 +391,7 @@ def test_a_file_the_importer_rejects_stops_the_seed_and_leaves_the_database_empt
         return bank
 
     monkeypatch.setattr(seed, "build_demo_bank", broken_bank)
-    with pytest.raises(CommandError, match=r"rejected 04_absences.csv(.|\n)*第 2 行「employee_no」"):
+    with pytest.raises(CommandError, match=r"拒绝了 04_absences.csv(.|\n)*第 2 行「employee_no」"):
         _seed()
     assert not Branch.objects.exists() and not get_user_model().objects.exists()
 
