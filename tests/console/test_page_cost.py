@@ -8,6 +8,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
 from appraisals.models import BranchSignoff, Period, PeriodStatus, Scorecard
@@ -187,3 +188,27 @@ class QuickSelectTests(BaseTestCase):
         self.assertEqual(
             QuickSelect(choices=grouped).render("b", "3", {}), forms.Select(choices=grouped).render("b", "3", {})
         )
+        safe = [("", mark_safe("<b>全部</b>")), (1, "A"), (1, "A again")]  # the first match is selected
+        self.assertEqual(QuickSelect(choices=safe).render("s", 1, {}), forms.Select(choices=safe).render("s", 1, {}))
+
+    def test_a_branch_filter_is_written_as_djangos_would(self):
+        from django import forms
+
+        from console.filters.appraisals import ScorecardFilter
+        from console.forms.widgets import QuickSelect
+        from staff.models import Branch
+
+        chosen = self.tree["branch_a"]
+        form = ScorecardFilter(
+            {"branch": chosen.pk, "grade": "good", "flag": "veto"},
+            queryset=Scorecard.objects.all(),
+            branches=Branch.objects.order_by("path"),
+        ).form
+        self.assertTrue(form.is_valid())
+        for name in ("branch", "grade", "flag"):
+            field = form.fields[name]
+            self.assertIsInstance(field.widget, QuickSelect)
+            ours = str(form[name])
+            self.assertIn(f'<option value="{form[name].value()}" selected>', ours)
+            field.widget = forms.Select(choices=field.choices)
+            self.assertEqual(ours, str(form[name]))
