@@ -83,6 +83,15 @@ class ScorecardTable(tables.Table):
         "peer_group": lambda card: card.peer_group.name if card.peer_group_id else None,
     }
 
+    # The columns the rows above read (the cells, render_FOO, flags_html), and nothing else:
+    # a scorecard has 47 columns, two of them JSON, and its related rows a dozen more, all loaded
+    # into Python for each row and, on SQLite, copied into the sort of the whole month's rows.
+    FIELDS = (
+        "staff__employee_no", "staff__name", "branch__name", "peer_group__name", "period__month",
+        "score", "grade", "rank", "group_size", "rolling", "deposits", "satisfaction",
+        "bottom_flag", "veto", "exempt", "probation", "case_opened",
+    )  # fmt: skip
+
     def body_html(self) -> str:
         columns = []
         for column in self.columns:
