@@ -6,7 +6,9 @@ written without django-tables2's per-cell machinery."""
 import re
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
@@ -108,6 +110,20 @@ class DashboardTests(BaseTestCase):
             response = self.client.get("/")
         self.assertEqual(len(response.context["signoff"]["done"]), 1)
         self.assertEqual(response.context["summary"]["total"], 3)
+
+    def test_the_flagged_list_reads_the_flagged_index_not_the_months_rows(self):
+        self.sign_in(self.hr_user)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get("/")
+        self.assertIn("flagged", response.context)
+        (flagged,) = [q["sql"] for q in queries if '"bottom_flag"' in q["sql"] and "LIMIT 10" in q["sql"]]
+        if connection.vendor != "sqlite":
+            self.skipTest("the plan of a few rows on PostgreSQL is a sequential scan whatever the indexes")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {flagged}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        self.assertIn("scorecard_flagged", plan)
+        self.assertNotIn("USE TEMP B-TREE FOR ORDER BY", plan)  # only its right part: the tie-break
 
     def test_the_counts_follow_a_new_computation(self):
         self.sign_in(self.hr_user)
