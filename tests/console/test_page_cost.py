@@ -228,3 +228,20 @@ class QuickSelectTests(BaseTestCase):
             self.assertIn(f'<option value="{form[name].value()}" selected>', ours)
             field.widget = forms.Select(choices=field.choices)
             self.assertEqual(ours, str(form[name]))
+
+
+class GradeLabelTests(BaseTestCase):
+    def test_it_says_what_get_grade_display_says_in_either_language(self):
+        from django.utils import translation
+
+        from appraisals.models import Grade
+        from console.tables.appraisals import grade_label
+
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for grade in [*Grade.values, "unknown"]:
+                    self.assertEqual(grade_label(grade), Scorecard(grade=grade).get_grade_display())
+        with translation.override("zh-hans"):
+            chinese = grade_label(Grade.values[0])
+        with translation.override("en"):
+            self.assertNotEqual(grade_label(Grade.values[0]), chinese)  # translated when written
