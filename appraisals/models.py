@@ -277,6 +277,9 @@ class Scorecard(models.Model):
             models.Index(fields=["period", "peer_group", "rank"]),
             models.Index(fields=["period", "branch_path"]),
             models.Index(fields=["staff", "period"]),
+            # The dashboard's flagged list (bottom_flag, by rolling average): without it a sort of
+            # the month's 20,000 rows on every visit; written only for the few flagged rows.
+            models.Index(fields=["period", "rolling"], condition=Q(bottom_flag=True), name="scorecard_flagged"),
         ]
 
     def __str__(self):

@@ -36,8 +36,8 @@ class BranchSubtreeFilter(django_filters.ModelChoiceFilter):
 
 class ScorecardFilter(django_filters.FilterSet):
     branch = BranchSubtreeFilter(label=_("机构（含下级）"), path_field="branch_path", queryset=None)
-    grade = django_filters.ChoiceFilter(label=_("等次"), choices=Grade.choices)
-    flag = django_filters.ChoiceFilter(label=_("标记"), choices=FLAG_CHOICES, method="filter_flag")
+    grade = django_filters.ChoiceFilter(label=_("等次"), choices=Grade.choices, widget=QuickSelect)
+    flag = django_filters.ChoiceFilter(label=_("标记"), choices=FLAG_CHOICES, method="filter_flag", widget=QuickSelect)
     q = django_filters.CharFilter(label=_("姓名或编号"), method="filter_text")
 
     def __init__(self, *args, branches=None, **kwargs):

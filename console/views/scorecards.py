@@ -53,7 +53,7 @@ def scorecard_list(request, month):
     download = download_response(request, lambda: lists.scorecards_download(filterset.qs, period=period))
     if download is not None:
         return download
-    table = ScorecardTable(filterset.qs)
+    table = ScorecardTable(filterset.qs.only(*ScorecardTable.FIELDS))
     paginate = {"per_page": 50, "paginator_class": CountedPaginator, "count": _count(request, period, filterset)}
     RequestConfig(request, paginate=paginate).configure(table)
     return render(request, "console/scorecards/list.html", {"period": period, "filter": filterset, "table": table})
