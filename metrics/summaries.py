@@ -113,7 +113,14 @@ def _upsert(month: datetime.date, rows: dict[int, dict], columns: list[str]) -> 
             f"SELECT %s::date, * FROM unnest({', '.join(arrays)}) {conflict}"
         )
         values = [[prepared[name](row.get(name, ZERO[name])) for row in rows.values()] for name in SUMMARY_COLUMNS]
-        with connection.cursor() as cursor:
+        import psycopg
+
+        connection.ensure_connection()
+        # Bound on the server (the arrays sent as parameters), not spelled into the statement's
+        # text as Django's cursor does: half the statement's time was formatting that text.
+        raw = psycopg.Cursor(connection.connection)
+        # Django's own wrapper around it, so its execute_wrapper and query log see the statement.
+        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
             cursor.execute(sql, [month, list(rows), *values])
         return
     sql = (
