@@ -11,6 +11,8 @@ from django.db.models import Count, F, QuerySet
 from api.models import ApiClient
 from api.services import token_hash
 from appraisals.models import Period, PeriodStatus, Scorecard
+from appraisals.selectors import period_version
+from core.cache import version_cached
 from reports.exports import SCORECARD_COLUMNS, SCORECARD_VALUES, ScorecardExport, scorecard_row
 
 # Months a client may read: those published to their lobby managers (reviewed) or locked.
@@ -86,16 +88,25 @@ class MonthScorecards:
 
     def __init__(self, *, period: Period, filters: dict):
         self.period = period
+        self.filters = filters
         self.query = _month_filtered(period=period, filters=filters).order_by()
         self._groups: list[tuple[int, int]] | None = None
 
     def groups(self) -> list[tuple[int, int]]:
-        """(peer group id, how many scorecards the filters keep there), by the peer group's code."""
+        """(peer group id, how many scorecards the filters keep there), by the peer group's code.
+        Only computing the month changes them (a branch's code names it and never changes), so
+        they are counted once per computation and filters (core.cache), not on every page: on
+        PostgreSQL the GROUP BY over a 20,000-scorecard month was ~40 ms of each page's time."""
         if self._groups is None:
-            rows = self.query.values("peer_group_id", "peer_group__code").annotate(n=Count("id"))
-            self._groups = [
-                (row["peer_group_id"], row["n"]) for row in sorted(rows, key=lambda row: row["peer_group__code"])
-            ]
+
+            def build() -> list[tuple[int, int]]:
+                rows = self.query.values("peer_group_id", "peer_group__code").annotate(n=Count("id"))
+                return [
+                    (row["peer_group_id"], row["n"]) for row in sorted(rows, key=lambda row: row["peer_group__code"])
+                ]
+
+            filters = sorted((name, value) for name, value in self.filters.items() if value not in (None, ""))
+            self._groups = version_cached(period_version(self.period), "api-month-groups", build, filters)
         return self._groups
 
     def count(self) -> int:

@@ -13,6 +13,7 @@ Targets: the batch ≤ 2 s; the whole month ≤ 5 s.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -45,12 +46,40 @@ def run_child(database: str, args) -> None:
         subprocess.run([*psql, f"CREATE DATABASE {PG_NAME}"], check=True)
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
     command = [sys.executable, __file__, "--child", database, "--staff", str(args.staff), "--rows", str(args.rows)]
-    subprocess.run([*command, "--page-size", args.page_size], env=env, check=True)
+    command += ["--page-size", args.page_size] + (["--statements"] if args.statements else [])
+    subprocess.run(command, env=env, check=True)
     if database == "postgres":
         subprocess.run([*psql, f"DROP DATABASE IF EXISTS {PG_NAME}"], check=False)
 
 
-def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
+class StatementTimer:
+    """With --statements: the wall time of each kind of SQL statement (its first 90 characters),
+    as `connection.execute_wrapper` sees it — the round trip and the server's work together."""
+
+    def __init__(self):
+        self.spent: dict[str, list[float]] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = self.spent.setdefault(" ".join(sql.split())[:90], [0.0, 0])
+            entry[0] += time.perf_counter() - started
+            entry[1] += len(params) if many and params is not None else 1
+
+    def report(self, prefix: str, seconds: float) -> None:
+        if not self.spent:
+            return
+        total = sum(spent for spent, _count in self.spent.values())
+        print(
+            f"{prefix}SQL: {total:.2f} s of the {seconds:.2f} s, in {len(self.spent)} kinds of statement; the longest:"
+        )
+        for sql, (spent, count) in sorted(self.spent.items(), key=lambda item: -item[1][0])[:8]:
+            print(f"{prefix}  {spent * 1000:7.0f} ms ×{count:<6} {sql}")
+
+
+def child(database: str, staff: int, rows: int, page_sizes: list[int], statements: bool = False) -> None:
     import warnings
 
     import django
@@ -64,6 +93,7 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
     import numpy as np
     from bench_compute import build_bank
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     from api.services import api_client_create
@@ -100,8 +130,10 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
     ]
     body = json.dumps({"rows": batch})
     for label in ("new", "again"):
+        timer = StatementTimer()
         started, cpu = time.perf_counter(), time.process_time()
-        response = client.post("/api/v1/records/deposits/", data=body, content_type="application/json")
+        with connection.execute_wrapper(timer) if statements else contextlib.nullcontext():
+            response = client.post("/api/v1/records/deposits/", data=body, content_type="application/json")
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert response.status_code in (200, 201), response.content[:500]
         answer = response.json()
@@ -110,6 +142,7 @@ def child(database: str, staff: int, rows: int, page_sizes: list[int]) -> None:
             f"{seconds:.2f} s wall ({cpu:.2f} s CPU, this process) — "
             f"created {answer['created']:,}, unchanged {answer['unchanged']:,}"
         )
+        timer.report(f"[{database}]   ", seconds)
         if label == "new":
             verdict = "MET" if seconds <= GOAL_BATCH_SECONDS else "NOT MET"
             print(
@@ -173,11 +206,14 @@ def main():
         "--page-size", default="500,1000,5000", help="one or more, comma-separated; none: time the batch only"
     )
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--statements", action="store_true", help="also time each kind of SQL statement of the batch (execute_wrapper)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sizes = [] if args.page_size in ("", "none") else [int(size) for size in args.page_size.split(",")]
-        child(args.child, args.staff, args.rows, sizes)
+        child(args.child, args.staff, args.rows, sizes, args.statements)
         return
     for database in ["sqlite", "postgres"] if args.database == "both" else [args.database]:
         run_child(database, args)

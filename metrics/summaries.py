@@ -77,12 +77,12 @@ def _refresh_month(month: datetime.date, staff_ids: set[int], *, kinds: tuple[st
     columns = [name for kind in kinds for name in KIND_COLUMNS[kind]]
     # Many staff members: one grouped query over the month reads the records once, where an
     # IN list of thousands would not be quicker and may pass SQLite's limit of parameters.
+    # Only the touched rows are written, even when the whole month was read: the others' records
+    # did not change, and rewriting every row of a busy month (20,000 managers) for a batch
+    # that touched 8,000 of them cost PostgreSQL as much again.
     whole = len(staff_ids) > in_size()
     counted = summary_rows(month=month, staff_ids=None if whole else sorted(staff_ids), kinds=kinds)
-    touched = set(staff_ids) | set(counted)
-    if whole:
-        touched |= set(MonthSummary.objects.filter(month=month).values_list("staff_id", flat=True))
-    _upsert(month, {pk: counted.get(pk, {}) for pk in sorted(touched)}, columns)
+    _upsert(month, {pk: counted.get(pk, {}) for pk in sorted(staff_ids)}, columns)
     # Somebody with nothing left in the month has no row, as the rebuild has none.
     empty = MonthSummary.objects.filter(month=month, **{name: 0 for name in SUMMARY_COLUMNS})
     if not whole:
@@ -92,22 +92,42 @@ def _refresh_month(month: datetime.date, staff_ids: set[int], *, kinds: tuple[st
 
 def _upsert(month: datetime.date, rows: dict[int, dict], columns: list[str]) -> None:
     """Writes `columns` of the month's summary of each staff id in `rows` (zeros where a row
-    lacks one), making the rows that are missing: one INSERT … ON CONFLICT DO UPDATE run over
-    all of them (SQLite and PostgreSQL alike), where bulk_create built a model and a statement
-    for every 71 of them — for the 8,000 managers a 10,000-row API batch touches, most of the
-    batch's time."""
+    lacks one), making the rows that are missing, with INSERT … ON CONFLICT DO UPDATE.
+
+    PostgreSQL: one statement for all of them, the rows passed as one array per column and
+    unnested by the server — run as one INSERT per row (executemany) it was 2.1 s of a 10,000-row
+    API batch's 3.6 s for the 7,900 managers the batch touched (docs/benchmarks.md, "API").
+    SQLite: one INSERT run over all of them (executemany), which costs no round trips there."""
     if not rows:
         return
     quote = connection.ops.quote_name
     names = ["month", "staff_id", *SUMMARY_COLUMNS]
+    table = quote(MonthSummary._meta.db_table)
     assignments = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in columns)
+    conflict = f"ON CONFLICT ({quote('month')}, {quote('staff_id')}) DO UPDATE SET {assignments}"
+    prepared = {name: _db_value(name) for name in SUMMARY_COLUMNS}
+    if connection.vendor == "postgresql":
+        arrays = [f"%s::{MonthSummary._meta.get_field(name).db_type(connection)}[]" for name in names[1:]]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(quote(name) for name in names)}) "
+            f"SELECT %s::date, * FROM unnest({', '.join(arrays)}) {conflict}"
+        )
+        values = [[prepared[name](row.get(name, ZERO[name])) for row in rows.values()] for name in SUMMARY_COLUMNS]
+        import psycopg
+
+        connection.ensure_connection()
+        # Bound on the server (the arrays sent as parameters), not spelled into the statement's
+        # text as Django's cursor does: half the statement's time was formatting that text.
+        raw = psycopg.Cursor(connection.connection)
+        # Django's own wrapper around it, so its execute_wrapper and query log see the statement.
+        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+            cursor.execute(sql, [month, list(rows), *values])
+        return
     sql = (
-        f"INSERT INTO {quote(MonthSummary._meta.db_table)} ({', '.join(quote(name) for name in names)}) "
-        f"VALUES ({', '.join(['%s'] * len(names))}) "
-        f"ON CONFLICT ({quote('month')}, {quote('staff_id')}) DO UPDATE SET {assignments}"
+        f"INSERT INTO {table} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join(['%s'] * len(names))}) {conflict}"
     )
     day = connection.ops.adapt_datefield_value(month)
-    prepared = {name: _db_value(name) for name in SUMMARY_COLUMNS}
     with connection.cursor() as cursor:
         cursor.executemany(
             sql,

@@ -2,6 +2,7 @@
 one person's history; and the answers when something is wrong, always JSON."""
 
 import csv
+import datetime
 import io
 
 from django.core.cache import cache
@@ -89,10 +90,29 @@ class MonthScorecardTests(ApiTestCase):
 
     def test_a_page_costs_the_same_few_queries(self):
         self.scorecards("?page_size=3")
-        # the client, the month, the peer groups' counts, and the two peer groups the page spans
-        with self.assertNumQueries(5):
+        # the client, the month, and the two peer groups the page spans: the peer groups'
+        # counts are kept from the first page until the month is computed again
+        with self.assertNumQueries(4):
             body = self.scorecards("?page_size=3")
         self.assertEqual(len(body["results"]), 3)
+
+    def test_the_kept_counts_follow_the_filters_and_a_new_computation(self):
+        grade = Scorecard.objects.get(staff=self.alice).grade
+        in_grade = Scorecard.objects.filter(period=self.period, grade=grade).count()
+        self.assertEqual(self.scorecards()["count"], 3)
+        self.assertEqual(self.scorecards(f"?grade={grade}")["count"], in_grade)
+        self.assertEqual(self.scorecards("?bottom_flag=false")["count"], 3 - self.flagged())
+        # Computing the month again writes its scorecards and its computation time afresh.
+        Scorecard.objects.filter(period=self.period, staff=self.alice).delete()
+        Period.objects.filter(pk=self.period.pk).update(
+            computed_at=self.period.computed_at + datetime.timedelta(minutes=1), scorecard_count=2
+        )
+        body = self.scorecards()
+        self.assertEqual(body["count"], 2)
+        self.assertNotIn("E001", [r["employee_no"] for r in body["results"]])
+
+    def flagged(self) -> int:
+        return Scorecard.objects.filter(period=self.period, bottom_flag=True).count()
 
     def test_filters_narrow_the_results(self):
         self.assertEqual({r["employee_no"] for r in self.scorecards("?peer_group=120000")["results"]}, {"E900"})

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
@@ -308,4 +309,38 @@ class RefreshTests(SummaryAssertions, RecordTestCase):
         with mock.patch("metrics.summaries.in_size", return_value=2):
             summaries_refresh(kind="deposits", pairs=[(member.pk, MARCH) for member in members])
         self.assertEqual(MonthSummary.objects.filter(month=MARCH).count(), 2)
+        self.assertSummariesAgree(MARCH)
+
+    def row_version(self, pk: int):
+        """PostgreSQL: where the row version lies (ctid), new at every write; None elsewhere."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ctid::text FROM metrics_monthsummary WHERE id = %s", [pk])
+            return cursor.fetchone()[0]
+
+    def test_a_whole_month_refresh_writes_the_touched_members_only_and_in_one_statement(self):
+        members = [factories.staff(f"M{i:04d}", f"员工{i}", self.alice.branch) for i in range(4)]
+        for member in members:
+            factories.deposit(member, datetime.date(2026, 3, 3), Decimal("1.00"))
+        summaries_refresh(kind="deposits", pairs=[(member.pk, MARCH) for member in members])
+        factories.deposit(members[1], datetime.date(2026, 3, 9), Decimal("2.50"))
+        factories.deposit(members[2], datetime.date(2026, 3, 9), Decimal("4.00"))
+        newcomer = factories.staff("M0009", "新人", self.alice.branch)
+        factories.deposit(newcomer, datetime.date(2026, 3, 30), Decimal("7.00"))
+        untouched = MonthSummary.objects.get(staff=members[0], month=MARCH)
+        touched = [members[1].pk, members[2].pk, newcomer.pk]
+        version = self.row_version(untouched.pk)
+        with mock.patch("metrics.summaries.in_size", return_value=2), CaptureQueriesContext(connection) as queries:
+            summaries_refresh(kind="deposits", pairs=[(pk, MARCH) for pk in touched])
+        upserts = [query["sql"] for query in queries if 'INSERT INTO "metrics_monthsummary"' in query["sql"]]
+        self.assertEqual(len(upserts), 1)
+        if connection.vendor == "postgresql":
+            self.assertIn("unnest", upserts[0])  # every row in one statement
+            self.assertEqual(self.row_version(untouched.pk), version)  # not rewritten
+        else:
+            self.assertTrue(upserts[0].startswith("3 times: "), upserts[0][:40])  # the three touched rows only
+        self.assertEqual(self.summary(members[1], MARCH)["deposits_total"], Decimal("3.50"))
+        self.assertEqual(self.summary(newcomer, MARCH)["deposits_total"], Decimal("7.00"))
+        self.assertEqual(MonthSummary.objects.get(pk=untouched.pk).deposits_total, Decimal("1.00"))
         self.assertSummariesAgree(MARCH)
