@@ -119,7 +119,7 @@ class MonthLockConcurrencyTests(TransactionTestCase):
         self.assertIsNone(importer.error)
         result = importer.result
         self.assertFalse(result.ok)
-        self.assertIn("month 2026-10 is finalized", result.errors[0].message)
+        self.assertIn("2026-10 已定稿；请先重开该月", result.errors[0].message)
         self.assertEqual(Deposit.objects.count(), self.deposits_before)
         self.assertEqual(ImportBatch.objects.get(pk=result.batch_id).outcome, ImportBatch.Outcome.REJECTED)
         self.assertEqual(Period.objects.get().status, PeriodStatus.FINALIZED)
