@@ -98,7 +98,9 @@ def test_hr_runs_the_month_and_a_lobby_manager_acknowledges(browser, live_server
     with page.expect_download() as download:
         page.click("text=下载 CSV")
     body = open(download.value.path(), encoding="utf-8").read()
-    assert body.startswith("period,employee_no,name") and "E001" in body
+    # The people's download: UTF-8 with a BOM for Excel, Chinese headers (CONTRACT.md §3's machine
+    # format is export_scorecards' and the API's).
+    assert body.startswith("\ufeff") and "员工编号" in body.splitlines()[0] and "E001" in body
 
     page.goto(f"{base}/")
     page.screenshot(path=shots / "dashboard-1366.png", full_page=True)

@@ -108,7 +108,7 @@ class BoundedAnswerTests(UploadTestCase):
         page = self.client.get(self.upload(HEADER + rows).url)
         self.assertContains(page, "发现 300 处错误")
         self.assertContains(page, "下面只列出前 100 处")
-        self.assertEqual(page.content.decode().count("is not an amount"), 100)
+        self.assertEqual(page.content.decode().count("abc 不是金额"), 100)
 
 
 @override_settings(IMPORT_BACKGROUND_MB=0)
