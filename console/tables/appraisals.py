@@ -93,28 +93,35 @@ class ScorecardTable(tables.Table):
     )  # fmt: skip
 
     def body_html(self) -> str:
-        columns = []
-        for column in self.columns:
-            td = column.attrs["td"].as_html()
-            value = self._CELLS.get(column.name) or (lambda card, name=column.name: getattr(card, name))
-            render = getattr(self, f"render_{column.name}", None)
-            wants = _arguments(render) if render else ()
-            columns.append((f"<td {td}>", value, render, wants, column.column.empty_values, column.default))
-        rows = []
-        for number, row in enumerate(self.paginated_rows):
-            card, cells = row.record, []
-            for opening, value_of, render, wants, empty_values, default in columns:
-                value = value_of(card)
-                if value in empty_values:
-                    cell = default
-                elif render is None:
-                    cell = value
-                else:
-                    given = {"record": card, "value": value}
-                    cell = render(**{name: given[name] for name in wants})
-                cells.append(f"{opening}{conditional_escape(cell)}</td>")
-            rows.append(f'<tr class="{"odd" if number % 2 else "even"}">{"".join(cells)}</tr>')
-        return mark_safe("".join(rows))
+        return _body_html(self, (row.record for row in self.paginated_rows))
+
+
+def _body_html(table, records) -> str:
+    """The table's rows as django-tables2 writes them, without its per-cell machinery: each
+    column's cell from `table._CELLS` (or the attribute of its name), through its render_FOO
+    method when it has one, escaped; empty values show the column's default."""
+    columns = []
+    for column in table.columns:
+        td = column.attrs["td"].as_html()
+        value = table._CELLS.get(column.name) or (lambda card, name=column.name: getattr(card, name))
+        render = getattr(table, f"render_{column.name}", None)
+        wants = _arguments(render) if render else ()
+        columns.append((f"<td {td}>", value, render, wants, column.column.empty_values, column.default))
+    rows = []
+    for number, card in enumerate(records):
+        cells = []
+        for opening, value_of, render, wants, empty_values, default in columns:
+            value = value_of(card)
+            if value in empty_values:
+                cell = default
+            elif render is None:
+                cell = value
+            else:
+                given = {"record": card, "value": value}
+                cell = render(**{name: given[name] for name in wants})
+            cells.append(f"{opening}{conditional_escape(cell)}</td>")
+        rows.append(f'<tr class="{"odd" if number % 2 else "even"}">{"".join(cells)}</tr>')
+    return mark_safe("".join(rows))
 
 
 def _arguments(method) -> tuple[str, ...]:
@@ -218,31 +225,7 @@ class StaffScorecardTable(tables.Table):
     }
 
     def body_html(self) -> str:
-        columns = []
-        for column in self.columns:
-            td = column.attrs["td"].as_html()
-            value = self._CELLS.get(column.name) or (lambda card, name=column.name: getattr(card, name))
-            render = getattr(self, f"render_{column.name}", None)
-            columns.append((f"<td {td}>", value, render, column.column.empty_values, column.default))
-        rows = []
-        for number, card in enumerate(self.page.object_list if hasattr(self, "page") else self.data):
-            cells = []
-            for opening, value_of, render, empty_values, default in columns:
-                value = value_of(card)
-                if value in empty_values:
-                    cell = default
-                elif render is None:
-                    cell = value
-                else:
-                    cell = render(record=card, value=value) if _takes_value(render) else render(record=card)
-                cells.append(f"{opening}{conditional_escape(cell)}</td>")
-            rows.append(f'<tr class="{"odd" if number % 2 else "even"}">{"".join(cells)}</tr>')
-        return mark_safe("".join(rows))
-
-
-def _takes_value(method) -> bool:
-    code = method.__func__.__code__
-    return "value" in code.co_varnames[: code.co_argcount]
+        return _body_html(self, self.page.object_list if hasattr(self, "page") else self.data)
 
 
 class StaffRowTable(tables.Table):
