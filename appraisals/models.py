@@ -95,6 +95,9 @@ class Period(models.Model):
         verbose_name=_("考核方案"),
     )
     computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    # The engine's inputs at the last computation (scoring.input_fingerprint). A scorecard's own
+    # `input_fingerprint` and `computed_at` are those of the computation that last changed it.
+    input_fingerprint = models.CharField(_("输入指纹"), max_length=64, blank=True, default="")
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -4,7 +4,8 @@
                                                [--database sqlite|postgres|both]
 
 Builds a throwaway database with a bank of N lobby managers and M records in one month, then times
-`period_compute` — read, compute, write — and prints the figure with the size of the work and
+`period_compute` — read, compute, write — on the same inputs and after a correction of 1 % of
+the managers' records (their peer groups ranked again), and prints the figure with the size of the work and
 the peak memory, beside its floor timed in the same run: one GROUP BY staff over the month's four
 record tables. It also times the same compute with the actuals counted from the records (the path
 before the month summaries), the parts (actuals both ways, `input_fingerprint`), and a
@@ -274,6 +275,32 @@ def group_by_floor(month: datetime.date) -> None:
             cursor.fetchall()
 
 
+def correct(round_: int, staff_count: int) -> None:
+    """One more effective customer (¥20,000 daily average) for every 100th manager, written
+    with their month summaries as an import writes them."""
+    from django.db import transaction
+
+    from metrics.models import AccountOpening
+    from metrics.summaries import summaries_refresh
+    from staff.models import Staff
+
+    day = MONTH.replace(day=15)
+    chosen = list(Staff.objects.order_by("id").values_list("id", flat=True)[::100][: staff_count // 100])
+    with transaction.atomic():
+        AccountOpening.objects.bulk_create(
+            AccountOpening(
+                ref=f"FIX{round_}-{staff_id}",
+                date=day,
+                staff_id=staff_id,
+                customer_hash="c" * 64,
+                account_type="savings",
+                avg_assets=20000,
+            )
+            for staff_id in chosen
+        )
+        summaries_refresh(kind="accounts", pairs=[(staff_id, day) for staff_id in chosen])
+
+
 def median_of(runs: int, function, *args) -> float:
     return sorted(function(*args) for _ in range(runs))[runs // 2]
 
@@ -350,6 +377,15 @@ def child(database: str, staff: int, records: int) -> None:
     result = period_compute(month=MONTH)
     first_seconds = time.perf_counter() - first_run
     again_seconds, again_cpu = measured(3, period_compute, month=MONTH)
+    # A correction: 1 % of the managers, spread over the bank, each get one more effective
+    # customer; the recomputation rewrites the scorecards that change (their peer groups' ranks).
+    corrections = []
+    for round_ in range(3):
+        correct(round_, staff)
+        cpu, started = cpu_seconds(), time.perf_counter()
+        corrected = period_compute(month=MONTH)
+        corrections.append((time.perf_counter() - started, cpu_seconds() - cpu, corrected.written))
+    corrected_seconds, corrected_cpu, written = sorted(corrections, key=lambda run: run[0])[1]
     # The path before the summaries: the same compute with the actuals counted from the records.
     with mock.patch.object(selectors, "actuals", actuals_from_records):
         records_seconds = measured(3, period_compute, month=MONTH)[0]
@@ -386,9 +422,17 @@ def child(database: str, staff: int, records: int) -> None:
         f"({again_seconds / floor:.1f}× the floor), {again_cpu:.2f} CPU-s ({again_cpu / floor_cpu:.1f}× the floor's "
         f"CPU; median of 3) — {result.scorecards:,} scorecards, {result.flagged} bottom flags, {records:,} records"
     )
+    print(
+        f"[{database}] recompute after a correction of {staff // 100:,} managers' records: "
+        f"{corrected_seconds:.2f} s wall, {corrected_cpu:.2f} CPU-s (median of 3) — {written.updated:,} scorecards "
+        f"updated, {written.unchanged:,} unchanged"
+    )
     goals = []
     if staff >= 20000:
         goals.append(("≤ 1.5 s at 20,000 managers", again_seconds <= 1.5, f"{again_seconds:.2f} s"))
+        goals.append(
+            ("≤ 1.5 s at 20,000 managers after a correction", corrected_seconds <= 1.5, f"{corrected_seconds:.2f} s")
+        )
     goals.append(("≤ 2× the floor", again_seconds <= 2 * floor, f"{again_seconds / floor:.1f}×"))
     for goal, met, figure in goals:
         print(f"[{database}] GOAL {goal}: {figure} — {'MET' if met else 'NOT MET'} (load {load()})")

@@ -3,7 +3,8 @@
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from dataclasses import dataclass
+from itertools import count, repeat
 
 import numpy as np
 import pandas as pd
@@ -160,3 +161,94 @@ def json_texts(template: str, columns: Sequence[np.ndarray]) -> list[str]:
     """One text per row: `template` (a %-format, `%s` for each column) filled with the row's
     texts of `columns` — rows of JSON written by one formatting each, not by `json.dumps`."""
     return [template % row for row in zip(*columns, strict=True)]
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    inserted: int
+    updated: int
+    deleted: int
+    unchanged: int
+
+
+_sync_tables = count()
+
+
+def sync_rows(
+    *,
+    table: str,
+    columns: dict[str, Sequence],
+    key: Sequence[str],
+    scope: dict[str, object],
+    volatile: Sequence[str] = (),
+) -> SyncCounts:
+    """Makes the rows of `table` that match `scope` exactly the given rows (columns as for
+    `insert_rows`), writing only what differs: rows whose `key` is new are inserted, rows no
+    longer given are deleted, and a row whose values differ is updated in place. `volatile`
+    columns (a computation's time, say) are written with a row that changes but do not make it
+    change. Must run inside a transaction.
+
+    Rewriting a month's 20,000 scorecards by delete and insert cost the database the foreign-key
+    checks and nine indexes of every row at every computation; a recomputation mostly changes
+    few rows or none. The given rows go into a temporary table with neither (COPY on
+    PostgreSQL), and three statements compare and write in the database, which compares JSON
+    as JSON and numbers as numbers.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("sync_rows() must run inside a transaction")
+    quote = connection.ops.quote_name
+    names = list(columns)
+    compared = [column for column in names if column not in volatile and column not in key]
+    name = f"lobbystar_sync_{next(_sync_tables)}"
+    temporary = quote(name)
+    target = quote(table)
+    column_list = ", ".join(quote(column) for column in names)
+    key_list = ", ".join(quote(column) for column in key)
+    in_scope = " AND ".join(f"s.{quote(column)} = %s" for column in scope)
+    same_key = " AND ".join(f"s.{quote(column)} = n.{quote(column)}" for column in key)
+    differs = " IS DISTINCT FROM " if connection.vendor == "postgresql" else " IS NOT "
+    changed = " OR ".join(f"s.{quote(column)}{differs}n.{quote(column)}" for column in compared) or "1 = 0"
+    given = len(next(iter(columns.values()), ()))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {target} AS s WHERE {in_scope} LIMIT 1", list(scope.values()))
+        if cursor.fetchone() is None:  # nothing there yet: every row is new
+            insert_rows(table=table, columns=columns)
+            return SyncCounts(inserted=given, updated=0, deleted=0, unchanged=0)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temporary} AS SELECT {column_list} FROM {target} WHERE 1 = 0"
+            + (" WITH NO DATA" if connection.vendor == "postgresql" else "")
+        )
+        try:
+            insert_rows(table=name, columns=columns)
+            if connection.vendor == "postgresql":
+                # Statistics of the key alone: the planner joins by it (a hash join); the whole
+                # table's would cost more than the comparison itself.
+                cursor.execute(f"ANALYZE {temporary} ({key_list})")
+            else:
+                # SQLite joins by nested loops: without an index each row would scan the table.
+                cursor.execute(f"CREATE UNIQUE INDEX {quote(name + '_key')} ON {temporary} ({key_list})")
+            cursor.execute(
+                f"DELETE FROM {target} AS s WHERE {in_scope}"
+                f" AND NOT EXISTS (SELECT 1 FROM {temporary} AS n WHERE {same_key})",
+                list(scope.values()),
+            )
+            deleted = cursor.rowcount
+            assignments = ", ".join(f"{quote(column)} = n.{quote(column)}" for column in names if column not in key)
+            cursor.execute(
+                f"UPDATE {target} AS s SET {assignments} FROM {temporary} AS n"
+                f" WHERE {in_scope} AND {same_key} AND ({changed})",
+                list(scope.values()),
+            )
+            updated = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {temporary} AS n"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {target} AS s WHERE {same_key})"
+            )
+            inserted = cursor.rowcount
+        except Exception:
+            # PostgreSQL's transaction is aborted and its rollback drops the table.
+            if connection.vendor != "postgresql":
+                cursor.execute(f"DROP TABLE {temporary}")
+            raise
+        cursor.execute(f"DROP TABLE {temporary}")
+    return SyncCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=given - inserted - updated)

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-SYSTEM_PACKAGES=(libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils chromium)
+# wrk drives bench/bench_screens.py; the rest the product and its tests.
+SYSTEM_PACKAGES=(libharfbuzz-subset0 fonts-noto-cjk gettext poppler-utils chromium wrk)
 
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do

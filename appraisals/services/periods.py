@@ -31,7 +31,7 @@ from appraisals.services import notify
 from appraisals.services.simulations import engine_inputs_keep
 from audit.models import Change
 from audit.services import change_record, changes_record_bulk, field_changes
-from core.bulk import decimal_texts, insert_rows, json_bools, json_numbers, json_texts, model_columns
+from core.bulk import SyncCounts, decimal_texts, json_bools, json_numbers, json_texts, model_columns, sync_rows
 from core.errors import LobbyStarError
 from metrics.services import month_lock, month_locks_hold, month_unlock
 from scoring import compute_scorecards, input_fingerprint
@@ -52,6 +52,8 @@ class ComputeResult:
     cases_withdrawn: list[int] = field(default_factory=list)
     changes: int = 0
     later_months: list[datetime.date] = field(default_factory=list)
+    # How many scorecards were inserted, updated, deleted and left as they were.
+    written: SyncCounts | None = None
 
 
 # The items the export names (CONTRACT.md §3); a scheme scores these and no others.
@@ -214,7 +216,6 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
     now = timezone.now()
 
     before = _snapshot(period) if period.reopened_at else {}
-    Scorecard.objects.filter(period=period).delete()
     opened, withdrawn = _cases_apply(period=period, result=result, user=user)
     open_from_this_month = set(
         ImprovementCase.objects.filter(opened_period=period, status=CaseStatus.OPEN).values_list("staff_id", flat=True)
@@ -229,7 +230,15 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
         now=now,
         cases=open_from_this_month,
     )
-    insert_rows(table=Scorecard._meta.db_table, columns=columns)
+    # Only the scorecards that changed are written: a recomputation after a correction changes a
+    # few peer groups' rows, and one on the same inputs none.
+    written = sync_rows(
+        table=Scorecard._meta.db_table,
+        columns=columns,
+        key=["period_id", "staff_id"],
+        scope={"period_id": period.pk},
+        volatile=["computed_at", "input_fingerprint"],
+    )
 
     changes = _changes_after_reopen(period=period, before=before, user=user) if before else 0
 
@@ -238,6 +247,7 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
         scheme=scheme,
         computed_at=now,
         computed_by=user,
+        input_fingerprint=fingerprint,
         scorecard_count=len(result),
         # Recomputed figures are not the ones that were reviewed: the month is published again
         # only by a new review.
@@ -269,6 +279,7 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
         cases_withdrawn=withdrawn,
         changes=changes,
         later_months=later,
+        written=written,
     )
 
 

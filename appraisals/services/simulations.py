@@ -149,8 +149,8 @@ def _kept_inputs(months: list[datetime.date], scheme: SchemeData) -> dict[dateti
     `scheme` does (the same effective-customer threshold); other months are assembled afresh."""
     kept = {}
     query = EngineInputs.objects.filter(period__month__in=months, effective_threshold=scheme.effective_threshold)
-    for period_id, month, fingerprint, data in query.values_list("period_id", "period__month", "fingerprint", "data"):
-        current = Scorecard.objects.filter(period_id=period_id).values_list("input_fingerprint", flat=True).first()
+    rows = query.values_list("period__month", "period__input_fingerprint", "fingerprint", "data")
+    for month, current, fingerprint, data in rows:
         if current != fingerprint:
             continue  # recomputed since without keeping, or nobody to score
         frames = json.loads(gzip.decompress(bytes(data)))
