@@ -76,7 +76,7 @@ def _copy_texts(values: Sequence) -> list[str]:
     first = next((value for value, gone in zip(values, missing.tolist(), strict=True) if not gone), None)
     if isinstance(first, bool):
         texts = ["t" if value else "f" for value in values]
-    elif isinstance(first, str) and not missing.any() and all(type(value) is str for value in values):
+    elif isinstance(first, str) and not missing.any() and set(map(type, values)) == {str}:  # the test in C
         texts = values
     else:
         texts = [str(value) for value in values]

@@ -66,10 +66,20 @@ class MonthLock(models.Model):
         return f"{self.month:%Y-%m}"
 
 
+def ref_unique() -> models.UniqueConstraint:
+    """A record's `ref` is unique in its table, by one index that also serves the console's
+    search by the start of a ref (`ref LIKE 'D2026%'`): on PostgreSQL `unique=True` made two, the
+    unique one and a `varchar_pattern_ops` twin for LIKE, and every imported row wrote both —
+    about a fifth of a million-row import (docs/benchmarks.md, Import)."""
+    return models.UniqueConstraint(
+        fields=["ref"], name="%(app_label)s_%(class)s_ref_unique", opclasses=["varchar_pattern_ops"]
+    )
+
+
 class Record(models.Model):
     """What every record has: the source system's id, a date, and the staff member it counts for."""
 
-    ref = models.CharField(_("流水号"), max_length=64, unique=True)
+    ref = models.CharField(_("流水号"), max_length=64)  # unique: each table's ref_unique()
     date = models.DateField(_("日期"))
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name=_("员工"))
     # No database constraint on this pointer: on PostgreSQL it would cost every row of a
@@ -103,6 +113,7 @@ class AccountOpening(Record):
         verbose_name = _("开户记录")
         verbose_name_plural = _("开户记录")
         indexes = [models.Index(fields=["date", "staff"])]
+        constraints = [ref_unique()]
 
 
 class Deposit(Record):
@@ -114,7 +125,10 @@ class Deposit(Record):
         verbose_name = _("存款记录")
         verbose_name_plural = _("存款记录")
         indexes = [models.Index(fields=["date", "staff"])]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="deposit_amount_not_negative")]
+        constraints = [
+            ref_unique(),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="deposit_amount_not_negative"),
+        ]
 
 
 class EbankingProduct(models.TextChoices):
@@ -134,6 +148,7 @@ class EbankingSale(Record):
         verbose_name = _("电子银行签约")
         verbose_name_plural = _("电子银行签约")
         indexes = [models.Index(fields=["date", "staff"])]
+        constraints = [ref_unique()]
 
 
 class Channel(models.TextChoices):
@@ -171,6 +186,7 @@ class Feedback(Record):
         verbose_name_plural = _("客户反馈")
         indexes = [models.Index(fields=["date", "staff", "kind"])]
         constraints = [
+            ref_unique(),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="feedback_rating_1_to_5",
