@@ -217,19 +217,30 @@ class Scorecard(models.Model):
 
     # No single-column index on period, staff or branch_path: the unique (period, staff) and the
     # (staff, period) and (period, branch_path) indexes below serve those look-ups, and every
-    # index is written again for each of a month's 20,000 scorecards at each computation.
+    # index is written again for each scorecard a computation changes — after a correction,
+    # most of the month's, as ranks move. Nor on branch, peer group or score: every read of
+    # scorecards is of one month (or one person), which the composite indexes find, and a month's
+    # 20,000 rows sort by score in milliseconds; only deleting a branch (refused while it has
+    # scorecards) reads the table without an index.
     period = models.ForeignKey(
         Period, on_delete=models.CASCADE, related_name="scorecards", verbose_name=_("考核期"), db_index=False
     )
     staff = models.ForeignKey(
         Staff, on_delete=models.PROTECT, related_name="scorecards", verbose_name=_("员工"), db_index=False
     )
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"))
-    peer_group = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组"))
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("机构"), db_index=False
+    )
+    peer_group = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核组"), db_index=False
+    )
     branch_path = models.CharField(max_length=400, editable=False)
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核方案"))
     input_fingerprint = models.CharField(_("输入指纹"), max_length=64)
     computed_at = models.DateTimeField(_("计算时间"))
+    # A digest of everything computed on this row (core.bulk.row_digests): a recomputation
+    # rewrites only the rows whose digest changes. Blank on rows written before it existed.
+    figures_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     days_in_month = models.PositiveSmallIntegerField(_("当月天数"))
     present_days = models.PositiveSmallIntegerField(_("出勤天数"))
@@ -256,7 +267,7 @@ class Scorecard(models.Model):
     base = models.DecimalField(_("基础分"), max_digits=8, decimal_places=2)
     bonus = models.DecimalField(_("加分"), max_digits=8, decimal_places=2)
     deduction = models.DecimalField(_("扣分"), max_digits=8, decimal_places=2)
-    score = models.DecimalField(_("总分"), max_digits=8, decimal_places=2, db_index=True)
+    score = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
     grade = models.CharField(_("等次"), max_length=16, choices=Grade.choices)
     veto = models.BooleanField(_("一票否决"), default=False)
     exempt = models.BooleanField(_("免考核排名"), default=False)

@@ -38,6 +38,9 @@ def peak_rss_mb() -> float:
 def run_child(database: str, staff: int, records: int, *, pg_name: str = PG_NAME) -> None:
     """Each database is measured in a fresh process so peak memory is its own."""
     env = dict(os.environ)
+    # DEBUG stays off, as in production; the throwaway database needs no secret of its own.
+    env.setdefault("SECRET_KEY", "bench-compute-throwaway-key")
+    env.setdefault("CUSTOMER_REF_KEY", "bench-compute-throwaway-key")
     if database == "sqlite":
         folder = tempfile.mkdtemp(prefix="lobbystar-bench-")
         env["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"

@@ -4,6 +4,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from hashlib import blake2b
 from itertools import count, repeat
 
 import numpy as np
@@ -174,81 +175,93 @@ class SyncCounts:
 _sync_tables = count()
 
 
+def row_digests(columns: Sequence[Sequence]) -> list[str]:
+    """A digest of each row's values (columns as for `insert_rows`): 32 hex digits of BLAKE2b
+    over the row's COPY texts."""
+    texts = [_copy_texts(values) for values in columns]
+    return [blake2b(row.encode(), digest_size=16).hexdigest() for row in map("\x1f".join, zip(*texts, strict=True))]
+
+
 def sync_rows(
     *,
     table: str,
     columns: dict[str, Sequence],
-    key: Sequence[str],
+    key: str,
     scope: dict[str, object],
+    digest: str,
     volatile: Sequence[str] = (),
 ) -> SyncCounts:
     """Makes the rows of `table` that match `scope` exactly the given rows (columns as for
-    `insert_rows`), writing only what differs: rows whose `key` is new are inserted, rows no
-    longer given are deleted, and a row whose values differ is updated in place. `volatile`
-    columns (a computation's time, say) are written with a row that changes but do not make it
-    change. Must run inside a transaction.
+    `insert_rows`, with the `scope` columns; `key` tells the rows apart within the scope),
+    writing only what differs: new keys are inserted, keys no longer given deleted, and a row
+    whose values changed is updated in place. `digest` names the column that keeps a digest of
+    each row's values (`row_digests`), written here; `volatile` columns (a computation's time,
+    say) are written with a row that changes but do not make it change. Must run inside a
+    transaction.
 
     Rewriting a month's 20,000 scorecards by delete and insert cost the database the foreign-key
-    checks and nine indexes of every row at every computation; a recomputation mostly changes
-    few rows or none. The given rows go into a temporary table with neither (COPY on
-    PostgreSQL), and three statements compare and write in the database, which compares JSON
-    as JSON and numbers as numbers.
+    checks and the indexes of every row at every computation, when a recomputation mostly
+    changes some peer groups' rows, or none: the stored digests (one narrow read) say which.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("sync_rows() must run inside a transaction")
     quote = connection.ops.quote_name
-    names = list(columns)
-    compared = [column for column in names if column not in volatile and column not in key]
-    name = f"lobbystar_sync_{next(_sync_tables)}"
-    temporary = quote(name)
+    compared = [name for name in columns if name not in volatile and name != key and name not in scope]
+    digests = row_digests([columns[name] for name in compared])
+    columns = {**columns, digest: digests}
+    keys = list(columns[key])
     target = quote(table)
-    column_list = ", ".join(quote(column) for column in names)
-    key_list = ", ".join(quote(column) for column in key)
-    in_scope = " AND ".join(f"s.{quote(column)} = %s" for column in scope)
-    same_key = " AND ".join(f"s.{quote(column)} = n.{quote(column)}" for column in key)
-    differs = " IS DISTINCT FROM " if connection.vendor == "postgresql" else " IS NOT "
-    changed = " OR ".join(f"s.{quote(column)}{differs}n.{quote(column)}" for column in compared) or "1 = 0"
-    given = len(next(iter(columns.values()), ()))
+    in_scope = " AND ".join(f"{quote(name)} = %s" for name in scope)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {target} AS s WHERE {in_scope} LIMIT 1", list(scope.values()))
-        if cursor.fetchone() is None:  # nothing there yet: every row is new
-            insert_rows(table=table, columns=columns)
-            return SyncCounts(inserted=given, updated=0, deleted=0, unchanged=0)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temporary} AS SELECT {column_list} FROM {target} WHERE 1 = 0"
-            + (" WITH NO DATA" if connection.vendor == "postgresql" else "")
-        )
-        try:
-            insert_rows(table=name, columns=columns)
-            if connection.vendor == "postgresql":
-                # Statistics of the key alone: the planner joins by it (a hash join); the whole
-                # table's would cost more than the comparison itself.
-                cursor.execute(f"ANALYZE {temporary} ({key_list})")
-            else:
-                # SQLite joins by nested loops: without an index each row would scan the table.
-                cursor.execute(f"CREATE UNIQUE INDEX {quote(name + '_key')} ON {temporary} ({key_list})")
+        cursor.execute(f"SELECT {quote(key)}, {quote(digest)} FROM {target} WHERE {in_scope}", list(scope.values()))
+        stored = dict(cursor.fetchall())
+        given = set(keys)
+        gone = [stored_key for stored_key in stored if stored_key not in given]
+        for part in chunks(gone):
             cursor.execute(
-                f"DELETE FROM {target} AS s WHERE {in_scope}"
-                f" AND NOT EXISTS (SELECT 1 FROM {temporary} AS n WHERE {same_key})",
-                list(scope.values()),
+                f"DELETE FROM {target} WHERE {in_scope} AND {quote(key)} IN ({', '.join(['%s'] * len(part))})",
+                [*scope.values(), *part],
             )
-            deleted = cursor.rowcount
-            assignments = ", ".join(f"{quote(column)} = n.{quote(column)}" for column in names if column not in key)
-            cursor.execute(
-                f"UPDATE {target} AS s SET {assignments} FROM {temporary} AS n"
-                f" WHERE {in_scope} AND {same_key} AND ({changed})",
-                list(scope.values()),
-            )
-            updated = cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {temporary} AS n"
-                f" WHERE NOT EXISTS (SELECT 1 FROM {target} AS s WHERE {same_key})"
-            )
-            inserted = cursor.rowcount
-        except Exception:
-            # PostgreSQL's transaction is aborted and its rollback drops the table.
-            if connection.vendor != "postgresql":
-                cursor.execute(f"DROP TABLE {temporary}")
-            raise
-        cursor.execute(f"DROP TABLE {temporary}")
-    return SyncCounts(inserted=inserted, updated=updated, deleted=deleted, unchanged=given - inserted - updated)
+        new = [i for i, row_key in enumerate(keys) if row_key not in stored]
+        changed = [i for i, row_key in enumerate(keys) if row_key in stored and stored[row_key] != digests[i]]
+        if new:
+            insert_rows(table=table, columns=_rows_at(columns, new))
+        if changed:
+            _update_rows_from(cursor, table=table, columns=_rows_at(columns, changed), key=key, scope=scope)
+    return SyncCounts(
+        inserted=len(new), updated=len(changed), deleted=len(gone), unchanged=len(keys) - len(new) - len(changed)
+    )
+
+
+def _rows_at(columns: dict[str, Sequence], positions: list[int]) -> dict[str, list]:
+    if len(positions) == len(next(iter(columns.values()), ())):
+        return columns
+    return {name: [values[i] for i in positions] for name, values in columns.items()}
+
+
+def _update_rows_from(cursor, *, table: str, columns: dict[str, Sequence], key: str, scope: dict) -> None:
+    """Updates the rows of `table` whose `key` (within `scope`) is given to the given values:
+    through a temporary table with no index, constraint or log (COPY on PostgreSQL), and one
+    UPDATE … FROM."""
+    quote = connection.ops.quote_name
+    name = f"lobbystar_sync_{next(_sync_tables)}"
+    temporary, target = quote(name), quote(table)
+    column_list = ", ".join(quote(column) for column in columns)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {temporary} AS SELECT {column_list} FROM {target} WHERE 1 = 0"
+        + (" WITH NO DATA" if connection.vendor == "postgresql" else "")
+    )
+    insert_rows(table=name, columns=columns)
+    if connection.vendor != "postgresql":
+        # SQLite joins by nested loops: without an index each row would scan the table.
+        cursor.execute(f"CREATE UNIQUE INDEX {quote(name + '_key')} ON {temporary} ({quote(key)})")
+    assignments = ", ".join(f"{quote(column)} = n.{quote(column)}" for column in columns if column != key)
+    in_scope = " AND ".join(f"{target}.{quote(column)} = %s" for column in scope)
+    cursor.execute(
+        f"UPDATE {target} SET {assignments} FROM {temporary} AS n"
+        f" WHERE {in_scope} AND {target}.{quote(key)} = n.{quote(key)}",
+        list(scope.values()),
+    )
+    # PostgreSQL drops it with a rolled-back transaction, SQLite with the connection; dropped
+    # now, the name is free and nothing is held.
+    cursor.execute(f"DROP TABLE {temporary}")

@@ -235,8 +235,9 @@ def _period_compute(*, month: datetime.date, user) -> ComputeResult:
     written = sync_rows(
         table=Scorecard._meta.db_table,
         columns=columns,
-        key=["period_id", "staff_id"],
+        key="staff_id",
         scope={"period_id": period.pk},
+        digest="figures_digest",
         volatile=["computed_at", "input_fingerprint"],
     )
 
