@@ -4,10 +4,11 @@ from nothing would (core.bulk.sync_rows; issue 15)."""
 from decimal import Decimal
 
 from django.db.models import F
+from django.test import TransactionTestCase
 
 from appraisals.models import Period, Scorecard
 from appraisals.services.periods import period_compute
-from core.bulk import SyncCounts
+from core.bulk import SyncCounts, sync_rows
 from staff.models import Assignment, Staff
 from tests import factories
 from tests.appraisals.test_compute import OCTOBER, ComputeTestCase
@@ -102,3 +103,17 @@ class WritingOnlyWhatChangedTests(ComputeTestCase):
         self.assertEqual(again.written.deleted, 0)
         self.assertTrue(Scorecard.objects.filter(staff=newcomer, period__month=OCTOBER).exists())
         self.assert_as_if_computed_from_nothing()
+
+
+class SyncRowsTests(TransactionTestCase):
+    def test_it_refuses_to_run_outside_a_transaction(self):
+        # Its reads and writes must see and leave one state: outside a transaction another
+        # computation could write between them.
+        with self.assertRaises(RuntimeError):
+            sync_rows(
+                table=Scorecard._meta.db_table,
+                columns={"period_id": [], "staff_id": []},
+                key="staff_id",
+                scope={"period_id": 1},
+                digest="figures_digest",
+            )
