@@ -6,10 +6,12 @@ import datetime
 import io
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.utils import translation
 
 from appraisals.models import Appeal, Period, PeriodStatus, Scorecard
 from appraisals.services.periods import period_compute
@@ -98,6 +100,15 @@ class PeriodCommandTests(TestCase):
         self.assertIn("2026-10 已重开", out)
         period = Period.objects.get()
         self.assertEqual((period.status, period.finalized_at), (PeriodStatus.COMPUTED, None))
+
+    def test_recomputing_says_how_many_scorecards_were_written(self):
+        out = run("compute_scorecards", "2026-10")
+        self.assertIn("2026-10：考核结果 2 份", out)
+        self.assertIn("（新写入 0 份，更新 0 份，删除 0 份，未变 2 份）", out)
+        factories.deposit(self.olivia, OCTOBER, Decimal("50000.00"))  # a group of her own
+        with translation.override("en"):
+            out = run("compute_scorecards", "2026-10")
+        self.assertIn("(written: 0 new, 1 updated, 0 removed, 1 unchanged)", out)
 
     def test_a_bad_month_is_a_clear_message_not_a_traceback(self):
         with self.assertRaisesMessage(CommandError, "月份格式应为 YYYY-MM"):

@@ -46,4 +46,8 @@ class Command(BaseCommand):
         )
         if result.changes:
             line += _("，重开后有 %(changes)d 份考核结果发生变化")
+        if result.written is not None:
+            # Only the scorecards that changed are written (core.bulk.sync_rows).
+            line += _("（新写入 %(inserted)d 份，更新 %(updated)d 份，删除 %(deleted)d 份，未变 %(unchanged)d 份）")
+            counts.update(vars(result.written))
         self.stdout.write(prefix + line % counts)
