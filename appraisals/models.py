@@ -238,7 +238,7 @@ class Scorecard(models.Model):
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+", verbose_name=_("考核方案"))
     input_fingerprint = models.CharField(_("输入指纹"), max_length=64)
     computed_at = models.DateTimeField(_("计算时间"))
-    # A digest of everything computed on this row (core.bulk.row_digests): a recomputation
+    # A digest of everything computed on this row (core.bulk.sync_rows): a recomputation
     # rewrites only the rows whose digest changes. Blank on rows written before it existed.
     figures_digest = models.CharField(max_length=32, blank=True, default="", editable=False)
 

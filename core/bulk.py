@@ -27,10 +27,11 @@ def chunks(values: Iterable, size: int | None = None) -> Iterable[Sequence]:
         yield values[start : start + size]
 
 
-def insert_rows(*, table: str, columns: dict[str, Sequence]) -> None:
+def insert_rows(*, table: str, columns: dict[str, Sequence], texts: dict[str, list[str]] | None = None) -> None:
     """Inserts many rows at once, given column by column (database column names): COPY on
     PostgreSQL, executemany elsewhere. Values must be ready for the database: dates as ISO
-    text, decimals as text, plain Python ints and bools, None for NULL."""
+    text, decimals as text, plain Python ints and bools, None for NULL. `texts`, when the caller
+    has them already, are the columns' COPY texts (`_copy_texts`), used on PostgreSQL."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(name) for name in columns)
     count = len(next(iter(columns.values()), ()))
@@ -51,8 +52,12 @@ def insert_rows(*, table: str, columns: dict[str, Sequence]) -> None:
                 raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy,
             ):
                 for start in range(0, count, COPY_BLOCK):
-                    texts = [_copy_texts(values[start : start + COPY_BLOCK]) for values in columns.values()]
-                    copy.write(("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode())
+                    block = (
+                        [texts[name][start : start + COPY_BLOCK] for name in columns]
+                        if texts is not None
+                        else [_copy_texts(values[start : start + COPY_BLOCK]) for values in columns.values()]
+                    )
+                    copy.write(("\n".join(map("\t".join, zip(*block, strict=True))) + "\n").encode())
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
@@ -175,10 +180,8 @@ class SyncCounts:
 _sync_tables = count()
 
 
-def row_digests(columns: Sequence[Sequence]) -> list[str]:
-    """A digest of each row's values (columns as for `insert_rows`): 32 hex digits of BLAKE2b
-    over the row's COPY texts."""
-    texts = [_copy_texts(values) for values in columns]
+def _row_digests(texts: Sequence[list[str]]) -> list[str]:
+    """A digest of each row, given its columns' COPY texts: 32 hex digits of BLAKE2b."""
     return [blake2b(row.encode(), digest_size=16).hexdigest() for row in map("\x1f".join, zip(*texts, strict=True))]
 
 
@@ -195,7 +198,7 @@ def sync_rows(
     `insert_rows`, with the `scope` columns; `key` tells the rows apart within the scope),
     writing only what differs: new keys are inserted, keys no longer given deleted, and a row
     whose values changed is updated in place. `digest` names the column that keeps a digest of
-    each row's values (`row_digests`), written here; `volatile` columns (a computation's time,
+    each row's values (of their COPY texts), written here; `volatile` columns (a computation's time,
     say) are written with a row that changes but do not make it change. Must run inside a
     transaction.
 
@@ -207,8 +210,10 @@ def sync_rows(
         raise RuntimeError("sync_rows() must run inside a transaction")
     quote = connection.ops.quote_name
     compared = [name for name in columns if name not in volatile and name != key and name not in scope]
-    digests = row_digests([columns[name] for name in compared])
-    columns = {**columns, digest: digests}
+    # Each column's texts are made once: for the digests, and for the COPY of the rows written.
+    texts = {name: _copy_texts(values) for name, values in columns.items()}
+    digests = _row_digests([texts[name] for name in compared])
+    columns, texts = {**columns, digest: digests}, {**texts, digest: digests}
     keys = list(columns[key])
     target = quote(table)
     in_scope = " AND ".join(f"{quote(name)} = %s" for name in scope)
@@ -225,9 +230,16 @@ def sync_rows(
         new = [i for i, row_key in enumerate(keys) if row_key not in stored]
         changed = [i for i, row_key in enumerate(keys) if row_key in stored and stored[row_key] != digests[i]]
         if new:
-            insert_rows(table=table, columns=_rows_at(columns, new))
+            insert_rows(table=table, columns=_rows_at(columns, new), texts=_rows_at(texts, new))
         if changed:
-            _update_rows_from(cursor, table=table, columns=_rows_at(columns, changed), key=key, scope=scope)
+            _update_rows_from(
+                cursor,
+                table=table,
+                columns=_rows_at(columns, changed),
+                texts=_rows_at(texts, changed),
+                key=key,
+                scope=scope,
+            )
     return SyncCounts(
         inserted=len(new), updated=len(changed), deleted=len(gone), unchanged=len(keys) - len(new) - len(changed)
     )
@@ -239,7 +251,9 @@ def _rows_at(columns: dict[str, Sequence], positions: list[int]) -> dict[str, li
     return {name: [values[i] for i in positions] for name, values in columns.items()}
 
 
-def _update_rows_from(cursor, *, table: str, columns: dict[str, Sequence], key: str, scope: dict) -> None:
+def _update_rows_from(
+    cursor, *, table: str, columns: dict[str, Sequence], texts: dict[str, list[str]], key: str, scope: dict
+) -> None:
     """Updates the rows of `table` whose `key` (within `scope`) is given to the given values:
     through a temporary table with no index, constraint or log (COPY on PostgreSQL), and one
     UPDATE … FROM."""
@@ -251,7 +265,7 @@ def _update_rows_from(cursor, *, table: str, columns: dict[str, Sequence], key: 
         f"CREATE TEMPORARY TABLE {temporary} AS SELECT {column_list} FROM {target} WHERE 1 = 0"
         + (" WITH NO DATA" if connection.vendor == "postgresql" else "")
     )
-    insert_rows(table=name, columns=columns)
+    insert_rows(table=name, columns=columns, texts=texts)
     if connection.vendor != "postgresql":
         # SQLite joins by nested loops: without an index each row would scan the table.
         cursor.execute(f"CREATE UNIQUE INDEX {quote(name + '_key')} ON {temporary} ({quote(key)})")

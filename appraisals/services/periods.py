@@ -573,6 +573,7 @@ def period_void(*, month: datetime.date, reason: str, user=None) -> VoidResult:
         scheme=None,
         computed_at=None,
         computed_by=None,
+        input_fingerprint="",
         reviewed_at=None,
         reviewed_by=None,
         scorecard_count=0,

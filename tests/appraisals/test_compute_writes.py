@@ -7,11 +7,12 @@ from django.db.models import F
 from django.test import TransactionTestCase
 
 from appraisals.models import Period, Scorecard
-from appraisals.services.periods import period_compute
+from appraisals.services.periods import period_compute, period_void
 from core.bulk import SyncCounts, sync_rows
 from staff.models import Assignment, Staff
 from tests import factories
 from tests.appraisals.test_compute import OCTOBER, ComputeTestCase
+from tests.periods import hr_user
 
 # Everything a scorecard says but its id and the computation that last wrote it.
 FIGURES = [
@@ -53,6 +54,11 @@ class WritingOnlyWhatChangedTests(ComputeTestCase):
         self.assertEqual(len(period.input_fingerprint), 64)
         self.assertFalse(Scorecard.objects.exclude(input_fingerprint=period.input_fingerprint).exists())
         self.assertFalse(Scorecard.objects.exclude(computed_at=period.computed_at).exists())
+
+    def test_a_voided_month_keeps_no_fingerprint(self):
+        # It has no scorecards: a simulation must not take kept inputs for them.
+        period_void(month=OCTOBER, reason="数据导错", user=hr_user("hr-void"))
+        self.assertEqual(Period.objects.get(month=OCTOBER).input_fingerprint, "")
 
     def test_the_same_inputs_write_nothing(self):
         before, period_before = written_at(), Period.objects.get(month=OCTOBER)
