@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from core.bulk import in_size
+from core.bulk import in_size, server_bound_cursor
 from metrics.models import MonthSummary
 from metrics.selectors import COUNT_COLUMNS, SUMMARY_COLUMNS, summary_rows
 
@@ -113,14 +113,9 @@ def _upsert(month: datetime.date, rows: dict[int, dict], columns: list[str]) -> 
             f"SELECT %s::date, * FROM unnest({', '.join(arrays)}) {conflict}"
         )
         values = [[prepared[name](row.get(name, ZERO[name])) for row in rows.values()] for name in SUMMARY_COLUMNS]
-        import psycopg
-
-        connection.ensure_connection()
         # Bound on the server (the arrays sent as parameters), not spelled into the statement's
         # text as Django's cursor does: half the statement's time was formatting that text.
-        raw = psycopg.Cursor(connection.connection)
-        # Django's own wrapper around it, so its execute_wrapper and query log see the statement.
-        with connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw) as cursor:
+        with server_bound_cursor() as cursor:
             cursor.execute(sql, [month, list(rows), *values])
         return
     sql = (

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from appraisals.models import NameStyle, Period, PeriodStatus, Scheme, Scorecard, Screen
 from appraisals.selectors import scheme_current, scheme_data
+from core.bulk import server_bound_cursor
 from core.months import month_add, month_label, today
 from core.numbers import decimal, fixed, rounded
 from core.urls import absolute_url
@@ -237,35 +238,13 @@ def screen_live(token: str) -> LiveScreen | None:
     return _live_by_hash(token_hash(token), revoked_too=False)
 
 
-@functools.cache
-def _prepared_cursor_class():
-    import psycopg
-
-    class PreparedCursor(psycopg.Cursor):
-        """Binds its parameters on the server and prepares every statement it runs."""
-
-        def execute(self, query, params=None, *, prepare=True, binary=None):
-            return super().execute(query, params, prepare=prepare, binary=binary)
-
-    return PreparedCursor
-
-
 def _live_cursor():
     """A cursor for `screen_live`'s statement. On PostgreSQL, one that binds its parameters on
     the server and prepares the statement, so that the server parses and plans it once per
-    connection (connections persist: CONN_MAX_AGE) instead of on every poll: Django's own
-    cursors bind on the client and never prepare. Logged as Django's are."""
+    connection instead of on every poll."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    if connection.connection.prepare_threshold is None:
-        # Django turns psycopg's preparing off (None). Its own cursors bind on the client and
-        # never prepare whatever this says, so a threshold never reached only lets a cursor that
-        # asks for it (prepare=True, this one) prepare.
-        connection.connection.prepare_threshold = 2**31 - 1
-    raw = _prepared_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return server_bound_cursor(prepare=True)
 
 
 def _live_by_hash(digest: str, *, revoked_too: bool) -> LiveScreen | None:
