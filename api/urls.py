@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     path("v1/staff/<str:employee_no>/scorecards/", views.StaffScorecards.as_view(), name="staff_scorecards"),
     path("v1/records/<str:kind>/", views.Records.as_view(), name="records"),
-    re_path(r"^.*$", not_found),
+    # [\s\S], not ".": a path holding a newline (%0A) must not fall through to the console's HTML 404.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -156,7 +156,14 @@ class StaffHistoryTests(ApiTestCase):
 
 class ErrorAnswerTests(ApiTestCase):
     def test_an_unknown_path_under_api_is_a_json_404(self):
-        for path in ("/api/", "/api/v2/months/", "/api/v1/months", "/api/v1/nothing/here/"):
+        paths = (
+            "/api/",
+            "/api/v2/months/",
+            "/api/v1/months",
+            "/api/v1/nothing/here/",
+            "/api/v1/months/s%0Aq/scorecards/",
+        )
+        for path in paths:
             with self.subTest(path=path):
                 response = self.call("get", path, self.read_token)
                 self.assertEqual(response.status_code, 404)
