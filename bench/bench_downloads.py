@@ -5,7 +5,8 @@ scorecard rows of the people's 36 columns (reports.lists.scorecard_columns) as X
 
 Prints, per format: wall and CPU (user+sys) seconds, rows a second, the file's size, and how
 much the process's peak memory (max RSS) grew while writing, which stays flat whatever the
-number of rows: the CSV is a stream of lines, the XLSX a write-only workbook in a temporary file.
+number of rows: the CSV is a stream of lines, the XLSX a stream of rows into its zip entry
+(reports.xlsx), written to a temporary file.
 """
 
 import argparse

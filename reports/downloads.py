@@ -16,8 +16,8 @@ format of CONTRACT.md §3 (reports.exports):
 - every text cell neutralised (reports.exports.neutralised): nothing starting with = + - @
   becomes a formula.
 
-Rows are written one at a time: the CSV is a stream of lines, the XLSX a write-only workbook
-(openpyxl keeps its rows in a temporary file), so 20,000 rows cost no more memory than twenty.
+Rows are written as they are read: the CSV is a stream of lines, the XLSX a stream of rows into
+its zip entry (reports.xlsx), so 20,000 rows cost no more memory than twenty.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.numbers import decimal, fixed, rounded
-from reports.exports import CONTENT_TYPES, neutralised, xlsx_text_cell
+from reports.exports import CONTENT_TYPES, neutralised
+from reports.xlsx import SheetWriter
 
 FORMATS = ("xlsx", "csv")
 BOM = "\ufeff"
@@ -246,45 +247,20 @@ def sheet_title(title: str) -> str:
 
 
 def xlsx_write(download: Download, stream: IO[bytes]) -> None:
-    """Writes the workbook to `stream`, a row at a time (openpyxl's write-only mode)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(str(download.title)))
+    """Writes the workbook to `stream`, a batch of rows at a time (reports.xlsx)."""
     header = download.header()
-    for index, (column, label) in enumerate(zip(download.columns, header, strict=True), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column_width(column, label)
-    sheet.freeze_panes = "A2"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
-    centre = Alignment(vertical="center", wrap_text=True)
-    header_cells = []
-    for label in header:
-        cell = xlsx_text_cell(sheet, label)
-        cell.font, cell.fill, cell.alignment = bold, fill, centre
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    # One style per column, shared by its cells (nothing changes a written cell's style).
-    styles = []
-    for column in download.columns:
-        prototype = WriteOnlyCell(sheet)
-        prototype.number_format = number_format(column) or "General"
-        styles.append(prototype._style)
-    pairs = list(zip(download.columns, styles, strict=True))
+    sheet = SheetWriter(
+        stream,
+        title=sheet_title(str(download.title)),
+        widths=[column_width(column, label) for column, label in zip(download.columns, header, strict=True)],
+        formats=[number_format(column) for column in download.columns],
+    )
+    sheet.header(neutralised(label) for label in header)
+    columns = download.columns
     for row in download.rows:
-        cells = []
-        for column, style in pairs:
-            value = cell_value(column, row)
-            if value is None or value == "":
-                cells.append(None)
-                continue
-            cell = xlsx_text_cell(sheet, value) if isinstance(value, str) else WriteOnlyCell(sheet, value=value)
-            cell._style = style
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(stream)
+        values = [cell_value(column, row) for column in columns]
+        sheet.row([neutralised(value) if isinstance(value, str) else value for value in values])
+    sheet.close()
 
 
 def xlsx_file(download: Download) -> IO[bytes]:

@@ -176,7 +176,7 @@ class CsvTests(SimpleTestCase):
 
 
 class XlsxStreamTests(SimpleTestCase):
-    def test_a_large_list_is_written_in_write_only_mode_to_a_file(self):
+    def test_a_large_list_is_written_as_a_stream_to_a_file(self):
         rows = ({"employee_no": f"{number:05d}", "score": number / 7} for number in range(20_000))
         with translation.override("zh-hans"):
             handle = downloads.xlsx_file(Download("t", [COLUMNS[0], COLUMNS[7]], rows))

@@ -5,6 +5,8 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
+from reports.xlsx import column_letter
+
 DEPOSITS_HEADER = ["ref", "date", "employee_no", "customer_ref", "amount", "product"]
 
 _CONTENT_TYPES = (
@@ -44,20 +46,12 @@ SHEET_START = (
 SHEET_END = "</sheetData></worksheet>"
 
 
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def cell(reference: str, text: str) -> str:
     return f'<c r="{reference}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
 
 
 def row(number: int, texts: list[str]) -> str:
-    cells = "".join(cell(f"{column_letters(i + 1)}{number}", text) for i, text in enumerate(texts))
+    cells = "".join(cell(f"{column_letter(i + 1)}{number}", text) for i, text in enumerate(texts))
     return f'<row r="{number}">{cells}</row>'
 
 
