@@ -4,7 +4,9 @@ and renders the page when it answers None."""
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
 from reports import downloads
@@ -28,6 +30,13 @@ def download_response(request, make: Callable[[], Download]) -> HttpResponse | N
     if format not in downloads.FORMATS:
         return None
     download = make()
+    refusal = downloads.xlsx_refusal(download) if format == "xlsx" else ""
+    if refusal:
+        # Back to the page as it was, told why; the CSV has no row limit.
+        messages.error(request, refusal)
+        query = request.GET.copy()
+        query.pop(EXPORT, None)
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
     if format == "csv":
         response = StreamingHttpResponse(downloads.csv_lines(download), content_type=downloads.content_type("csv"))
     else:

@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.numbers import decimal, fixed, rounded
+from reports import xlsx
 from reports.exports import CONTENT_TYPES, neutralised
 from reports.xlsx import SheetWriter
 
@@ -103,6 +104,7 @@ class Download:
     rows: Iterable[dict]
     stem: str = ""  # what follows the title in the file name, e.g. the month
     widths: dict[str, float] = field(default_factory=dict)
+    count: Callable[[], int] | None = None  # how many rows there are, asked before an XLSX is written
 
     def filename(self, extension: str) -> str:
         parts = [str(self.title), self.stem or f"{timezone.localdate():%Y-%m-%d}"]
@@ -261,6 +263,15 @@ def xlsx_write(download: Download, stream: IO[bytes]) -> None:
         values = [cell_value(column, row) for column in columns]
         sheet.row([neutralised(value) if isinstance(value, str) else value for value in values])
     sheet.close()
+
+
+def xlsx_refusal(download: Download) -> str:
+    """Why the download cannot be an XLSX (more rows than an Excel sheet holds), else "": asked
+    before writing, so a person is told at once rather than after minutes of work."""
+    if download.count is None:
+        return ""
+    count = download.count()
+    return xlsx.too_many_rows_message(count) if count > xlsx.MAX_ROWS - 1 else ""
 
 
 def xlsx_file(download: Download) -> IO[bytes]:

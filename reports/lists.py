@@ -46,7 +46,7 @@ def staff_download(query) -> Download:
         Column("hired_on", _("入职日期"), "date"),
         Column("status", _("状态"), choices=Status.choices, width=8),
     ]
-    return Download(_("员工"), columns, _values(query, [c.key for c in columns]))
+    return Download(_("员工"), columns, _values(query, [c.key for c in columns]), count=query.count)
 
 
 # --- records -----------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def records_download(query, *, kind: str, title) -> Download:
         *_person(),
         *_RECORD_COLUMNS[kind],
     ]
-    return Download(title, columns, _values(query, [c.key for c in columns]))
+    return Download(title, columns, _values(query, [c.key for c in columns]), count=query.count)
 
 
 # --- scorecards --------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def scorecards_download(query, *, period: Period) -> Download:
             row["period"] = period.month
             yield row
 
-    return Download(_("考核表"), columns, rows(), stem=period.label)
+    return Download(_("考核表"), columns, rows(), stem=period.label, count=query.count)
 
 
 # --- improvement cases, appeals, write-ups ----------------------------------------------------
@@ -174,7 +174,7 @@ def cases_download(query) -> Download:
         Column("closed_at", _("结案时间"), "datetime"),
         Column("outcome_note", _("结论"), "long"),
     ]
-    return Download(_("改进程序"), columns, _values(query, [c.key for c in columns]))
+    return Download(_("改进程序"), columns, _values(query, [c.key for c in columns]), count=query.count)
 
 
 def appeals_download(query) -> Download:
@@ -187,7 +187,7 @@ def appeals_download(query) -> Download:
         Column("resolution", _("处理意见"), "long"),
         Column("resolved_at", _("处理时间"), "datetime"),
     ]
-    return Download(_("申诉"), columns, _values(query, [c.key for c in columns]))
+    return Download(_("申诉"), columns, _values(query, [c.key for c in columns]), count=query.count)
 
 
 def writeups_download(query) -> Download:
@@ -203,7 +203,7 @@ def writeups_download(query) -> Download:
         Column("generated_at", _("生成时间"), "datetime"),
         Column("approved_at", _("审定时间"), "datetime"),
     ]
-    return Download(_("考核评语"), columns, _values(query, [c.key for c in columns]))
+    return Download(_("考核评语"), columns, _values(query, [c.key for c in columns]), count=query.count)
 
 
 # --- the history of changes --------------------------------------------------------------------
@@ -244,4 +244,4 @@ def changes_download(query) -> Download:
         Column("reason", _("原因"), "long", width=30),
         Column("source", _("来源"), width=20),
     ]
-    return Download(_("变更历史"), columns, rows())
+    return Download(_("变更历史"), columns, rows(), count=query.count)

@@ -14,7 +14,7 @@ What is written is only what a caller hands over, already rounded and already ne
 (reports.exports.neutralised): this module types cells and escapes XML, and never reads a
 value as a formula. Characters XML 1.0 cannot hold (control characters, lone surrogates) are
 dropped, and a text longer than a cell holds is cut to 32,767 characters, so no value makes a
-file that Excel must repair.
+file that Excel must repair; a row past the 1,048,576 a sheet holds is refused (TooManyRows).
 """
 
 from __future__ import annotations
@@ -28,11 +28,16 @@ from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext as _
+
+from core.errors import LobbyStarError
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_TEXT = 32767  # the most characters an Excel cell holds
+MAX_ROWS = 1_048_576  # the most rows an Excel sheet holds, the header's included
 ROWS_PER_WRITE = 500
 
 # Excel's built-in number formats that these downloads use; any other gets an id from 164 up.
@@ -41,6 +46,20 @@ HEADER_FILL = "E8EEF4"
 EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial day 0 (Excel's 1900 date system, leap-year bug included)
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class TooManyRows(LobbyStarError):
+    """More rows than an Excel sheet holds: Excel would refuse the file."""
+
+
+def too_many_rows_message(count: int | None = None) -> str:
+    limit = f"{MAX_ROWS - 1:,}"
+    if count is None:
+        return _("超过 Excel 工作表的 %(limit)s 行上限：请缩小筛选范围，或下载 CSV。") % {"limit": limit}
+    return _("共 %(count)s 行，超过 Excel 工作表的 %(limit)s 行上限：请缩小筛选范围，或下载 CSV。") % {
+        "count": f"{count:,}",
+        "limit": limit,
+    }
 
 
 def column_letter(index: int) -> str:
@@ -164,6 +183,8 @@ class SheetWriter:
         self._add(f'<row r="{number}">{"".join(cells)}</row>')
 
     def _add(self, row: str) -> None:
+        if self.next_row > MAX_ROWS:
+            raise TooManyRows(too_many_rows_message())
         self.pending.append(row)
         self.next_row += 1
         if len(self.pending) >= ROWS_PER_WRITE:

@@ -5,6 +5,7 @@ import csv
 import io
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -124,6 +125,23 @@ class DownloadTests(BaseTestCase):
             self.assertEqual(sorted(row[number] for row in rows[1:]), shown, f"{name} {params}")
         everyone = len(csv_of(self.get("scorecards", [M], export="csv"))) - 1
         self.assertGreater(everyone, len(csv_of(self.get("scorecards", [M], grade=Grade.EXCELLENT, export="csv"))) - 1)
+
+    def test_more_rows_than_an_excel_sheet_holds_is_refused_before_writing_and_the_csv_still_comes(self):
+        self.sign_in(self.hr_user)
+        rows = len(csv_of(self.get("records", ["deposits"], q="E00", export="csv"))) - 1
+        self.assertGreater(rows, 1)
+        with mock.patch("reports.xlsx.MAX_ROWS", rows), mock.patch("reports.downloads.SheetWriter") as writer:
+            response = self.get("records", ["deposits"], q="E00", export="xlsx")
+            writer.assert_not_called()
+        url = reverse("console:records", args=["deposits"])
+        self.assertRedirects(response, f"{url}?q=E00", fetch_redirect_response=False)
+        page = self.client.get(response["Location"])
+        self.assertContains(page, f"共 {rows:,} 行，超过 Excel 工作表的 {rows - 1:,} 行上限")
+        self.assertContains(page, "下载 CSV")
+        with mock.patch("reports.xlsx.MAX_ROWS", rows + 1):
+            self.assertEqual(
+                len(list(sheet_of(self.get("records", ["deposits"], q="E00", export="xlsx")).rows)), rows + 1
+            )
 
     def number_of(self, name, record):
         return record.employee_no if name == "staff" else record.staff.employee_no

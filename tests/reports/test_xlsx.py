@@ -6,12 +6,14 @@ import hashlib
 import io
 import zipfile
 from decimal import Decimal
+from unittest import mock
 from xml.etree import ElementTree
 
 from django.test import SimpleTestCase
+from django.utils import translation
 from openpyxl import load_workbook
 
-from reports.xlsx import MAX_TEXT, ROWS_PER_WRITE, SheetWriter, column_letter
+from reports.xlsx import MAX_TEXT, ROWS_PER_WRITE, SheetWriter, TooManyRows, column_letter
 
 FORMATS = [None, "@", "0", "#,##0.00", "0.0%", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
 HEADER = ["文本", "编号", "户数", "万元", "比率", "日期", "时间"]
@@ -119,6 +121,17 @@ class CellTests(SimpleTestCase):
         for value in (True, object(), ["a"]):
             with self.subTest(value=value), self.assertRaises(TypeError):
                 sheet.row([value])
+
+
+class RowLimitTests(SimpleTestCase):
+    def test_a_row_past_what_a_sheet_holds_is_refused_in_words(self):
+        sheet = SheetWriter(io.BytesIO(), title="t", widths=[9.0], formats=["0"])
+        sheet.header(["n"])
+        with mock.patch("reports.xlsx.MAX_ROWS", 3):
+            sheet.row([1])
+            sheet.row([2])
+            with translation.override("zh-hans"), self.assertRaisesMessage(TooManyRows, "超过 Excel 工作表的 2 行上限"):
+                sheet.row([3])
 
 
 class StreamTests(SimpleTestCase):
