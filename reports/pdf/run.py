@@ -185,10 +185,27 @@ def manifest_compact(folder: Path) -> None:
             (folder / JOURNAL).unlink()
 
 
+# The temporary files this process is writing: a pool worker ended by SIGTERM removes them
+# before it goes (_worker_end), as an exception does in write_atomic.
+_writing: set[str] = set()
+
+
+@contextlib.contextmanager
+def _termination_held():
+    """SIGTERM waits while a temporary file is made and noted, so none is made unnoted."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
 def write_atomic(path: Path, content: bytes) -> None:
     """The whole file or none of it: a temporary file beside it, then os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with _termination_held():
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        _writing.add(temporary)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
@@ -199,6 +216,8 @@ def write_atomic(path: Path, content: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    finally:
+        _writing.discard(temporary)
 
 
 def _umask() -> int:
@@ -398,13 +417,15 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _worker_start(queue, parent_pid: int | None = None) -> None:
-    """In each worker. It dies with its parent, and leaves Ctrl-C to the parent (which ends the
-    pool). Forked: keep the parent's database connections alive but unused (closing them would
-    close the parent's too), so a stray query opens a fresh one. Spawned (where fork is missing):
-    set Django up first. Workers only render; they never query."""
+    """In each worker. It dies with its parent, leaves Ctrl-C to the parent (which ends the
+    pool), and when the parent ends it, removes the file it was writing. Forked: keep the
+    parent's database connections alive but unused (closing them would close the parent's too),
+    so a stray query opens a fresh one. Spawned (where fork is missing): set Django up first.
+    Workers only render; they never query."""
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_end)
     import django
     from django.apps import apps
 
@@ -417,6 +438,16 @@ def _worker_start(queue, parent_pid: int | None = None) -> None:
     _worker_state["inherited"] = [connection.connection for connection in connections.all(initialized_only=True)]
     for connection in connections.all(initialized_only=True):
         connection.connection = None
+
+
+def _worker_end(number, frame) -> None:
+    """SIGTERM in a pool worker (the parent ends the pool: Ctrl-C, SIGTERM, a failed sub-branch):
+    the file it was writing is removed, and it goes at once, without running the queue's
+    clean-up (the parent's, inherited by the fork)."""
+    for temporary in list(_writing):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    os._exit(128 + number)
 
 
 def _worker_job(month: MonthPages, unit: Unit, job: Job, folder: str, language: str, generated_at):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import TestCase, TransactionTestCase
+from django.test import SimpleTestCase, TestCase, TransactionTestCase
 
 from appraisals.models import Period, Scheme, WriteUp
 from appraisals.services.periods import period_compute
@@ -257,6 +257,35 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def _write_until_ended(folder: str) -> None:
+    """In a forked process, as a pool worker: write a file, stuck after its bytes are written."""
+    signal.signal(signal.SIGTERM, run._worker_end)
+    with mock.patch.object(run.os, "chmod", lambda *args: time.sleep(60)):
+        run.write_atomic(Path(folder) / "staff" / "E001.pdf", b"%PDF-1.7 half of it")
+
+
+@unittest.skipUnless(hasattr(os, "fork"), "pool workers are forked")
+class WorkerEndedMidFileTests(SimpleTestCase):
+    def test_a_worker_ended_while_writing_removes_its_half_written_file_and_goes_at_once(self):
+        import multiprocessing
+
+        folder = Path(tempfile.mkdtemp(prefix="lobbystar-worker-end-"))
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        worker = multiprocessing.get_context("fork").Process(target=_write_until_ended, args=(str(folder),))
+        worker.start()
+        self.addCleanup(worker.kill)
+        deadline = time.monotonic() + 30
+        while not list(folder.rglob("*.part")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertTrue(list(folder.rglob("*.part")), "the worker never began its file")
+        started = time.monotonic()
+        worker.terminate()  # SIGTERM, as the command's clean-up ends its pool
+        worker.join(timeout=10)
+        self.assertEqual(worker.exitcode, 128 + signal.SIGTERM)
+        self.assertLess(time.monotonic() - started, 5, "it went at once")
+        self.assertEqual(list(folder.rglob("*")), [folder / "staff"], "no half-written file, no finished one")
 
 
 @pytest.mark.slow
