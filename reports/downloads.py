@@ -37,7 +37,6 @@ from django.utils.translation import gettext as _
 from core.numbers import decimal, fixed, rounded
 from reports import xlsx
 from reports.exports import CONTENT_TYPES, neutralised
-from reports.xlsx import SheetWriter
 
 FORMATS = ("xlsx", "csv")
 BOM = "\ufeff"
@@ -251,7 +250,7 @@ def sheet_title(title: str) -> str:
 def xlsx_write(download: Download, stream: IO[bytes]) -> None:
     """Writes the workbook to `stream`, a batch of rows at a time (reports.xlsx)."""
     header = download.header()
-    sheet = SheetWriter(
+    sheet = xlsx.SheetWriter(
         stream,
         title=sheet_title(str(download.title)),
         widths=[column_width(column, label) for column, label in zip(download.columns, header, strict=True)],

@@ -22,8 +22,11 @@ from staff.models import Position, Status
 CHUNK = 2000
 
 
-def _values(query, names: list[str]):
-    return query.values(*names).iterator(chunk_size=CHUNK)
+def _download(title, columns: list[Column], query) -> Download:
+    """The query's rows, each column read by its key, with the query's count (an XLSX asks it
+    first: reports.downloads.xlsx_refusal)."""
+    rows = query.values(*[column.key for column in columns]).iterator(chunk_size=CHUNK)
+    return Download(title, columns, rows, count=query.count)
 
 
 def _person(prefix: str = "staff__") -> list[Column]:
@@ -46,7 +49,7 @@ def staff_download(query) -> Download:
         Column("hired_on", _("入职日期"), "date"),
         Column("status", _("状态"), choices=Status.choices, width=8),
     ]
-    return Download(_("员工"), columns, _values(query, [c.key for c in columns]), count=query.count)
+    return _download(_("员工"), columns, query)
 
 
 # --- records -----------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ def records_download(query, *, kind: str, title) -> Download:
         *_person(),
         *_RECORD_COLUMNS[kind],
     ]
-    return Download(title, columns, _values(query, [c.key for c in columns]), count=query.count)
+    return _download(title, columns, query)
 
 
 # --- scorecards --------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ def cases_download(query) -> Download:
         Column("closed_at", _("结案时间"), "datetime"),
         Column("outcome_note", _("结论"), "long"),
     ]
-    return Download(_("改进程序"), columns, _values(query, [c.key for c in columns]), count=query.count)
+    return _download(_("改进程序"), columns, query)
 
 
 def appeals_download(query) -> Download:
@@ -187,7 +190,7 @@ def appeals_download(query) -> Download:
         Column("resolution", _("处理意见"), "long"),
         Column("resolved_at", _("处理时间"), "datetime"),
     ]
-    return Download(_("申诉"), columns, _values(query, [c.key for c in columns]), count=query.count)
+    return _download(_("申诉"), columns, query)
 
 
 def writeups_download(query) -> Download:
@@ -203,7 +206,7 @@ def writeups_download(query) -> Download:
         Column("generated_at", _("生成时间"), "datetime"),
         Column("approved_at", _("审定时间"), "datetime"),
     ]
-    return Download(_("考核评语"), columns, _values(query, [c.key for c in columns]), count=query.count)
+    return _download(_("考核评语"), columns, query)
 
 
 # --- the history of changes --------------------------------------------------------------------

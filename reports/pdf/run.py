@@ -193,11 +193,11 @@ _writing: set[str] = set()
 @contextlib.contextmanager
 def _termination_held():
     """SIGTERM waits while a temporary file is made and noted, so none is made unnoted."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def write_atomic(path: Path, content: bytes) -> None:

@@ -130,7 +130,7 @@ class DownloadTests(BaseTestCase):
         self.sign_in(self.hr_user)
         rows = len(csv_of(self.get("records", ["deposits"], q="E00", export="csv"))) - 1
         self.assertGreater(rows, 1)
-        with mock.patch("reports.xlsx.MAX_ROWS", rows), mock.patch("reports.downloads.SheetWriter") as writer:
+        with mock.patch("reports.xlsx.MAX_ROWS", rows), mock.patch("reports.xlsx.SheetWriter") as writer:
             response = self.get("records", ["deposits"], q="E00", export="xlsx")
             writer.assert_not_called()
         url = reverse("console:records", args=["deposits"])
