@@ -7,6 +7,7 @@ each page by the test and never served to users."""
 import datetime
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -114,6 +115,24 @@ def test_every_console_page_passes_axe(browser, live_server, bank, language):
                 found[f"{username} {path}"] = problems
         context.close()
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en-US"])
+def test_a_page_telling_the_user_something_passes_axe(browser, live_server, bank, language):
+    """The messages shown above a page (here: an XLSX with more rows than a sheet holds, refused)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run make setup (npm ci)")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=language, bypass_csp=True)
+    page = context.new_page()
+    if language.startswith("en"):
+        context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    sign_in(page, live_server.url, "hana", "pw-hana-12345")
+    with mock.patch("reports.xlsx.MAX_ROWS", 1):
+        page.goto(f"{live_server.url}/records/accounts/?export=xlsx")
+    assert page.locator(".message-error").count() == 1
+    problems = violations(page)
+    context.close()
+    assert problems == [], json.dumps(problems, ensure_ascii=False, indent=1)
 
 
 def test_the_display_screen_passes_axe_in_both_orientations(browser, live_server, bank):
